@@ -1,0 +1,7 @@
+"""The REST API: each app contributes its routes under /api/."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("taxonomy.api_urls")),
+    path("", include("catalog.api_urls")),
+]

@@ -1,0 +1,122 @@
+"""The attribute taxonomy: a category tree, attributes with canonical values, and which
+attribute-value pairs (labels) each category allows.
+
+A *label* is one `AttributeValue` row (the pair attribute + value). The labels relevant to a
+category are its own assigned pairs and those of all its ancestors (taxonomy/relevance.py).
+"""
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from .names import PATH_SEPARATOR, normalize_name
+
+
+class Category(models.Model):
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    name = models.CharField(max_length=255)
+    # The whole path (names joined by PATH_SEPARATOR): the category's natural key.
+    path_key = models.TextField(unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["path_key"]
+
+    def __str__(self):
+        return " > ".join(self.path)
+
+    @property
+    def path(self) -> list[str]:
+        return self.path_key.split(PATH_SEPARATOR)
+
+    def save(self, *args, **kwargs):
+        self.name = normalize_name(self.name)
+        old_key = None
+        if self.pk:
+            old_key = Category.objects.filter(pk=self.pk).values_list("path_key", flat=True).first()
+        if self.parent_id:
+            parent = Category.objects.only("path_key", "depth").get(pk=self.parent_id)
+            self.path_key = parent.path_key + PATH_SEPARATOR + self.name
+            self.depth = parent.depth + 1
+        else:
+            self.path_key = self.name
+            self.depth = 0
+        super().save(*args, **kwargs)
+        if old_key is not None and old_key != self.path_key:
+            self._rewrite_descendant_paths(old_key)
+
+    def _rewrite_descendant_paths(self, old_key):
+        # A renamed or moved category carries its whole subtree along.
+        prefix = old_key + PATH_SEPARATOR
+        depth_change = self.depth - old_key.count(PATH_SEPARATOR)
+        Category.objects.filter(path_key__startswith=prefix).update(
+            path_key=Concat(Value(self.path_key + PATH_SEPARATOR), Substr("path_key", len(prefix) + 1)),
+            depth=F("depth") + depth_change,
+        )
+
+
+class Attribute(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class AttributeValue(models.Model):
+    """A canonical value of an attribute; the pair (attribute, value) is a label."""
+
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="values")
+    name = models.CharField(max_length=255)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other surface forms of this value.")
+
+    class Meta:
+        ordering = ["attribute__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["attribute", "name"], name="unique_value_per_attribute")]
+
+    def __str__(self):
+        return f"{self.attribute.name}: {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.name = normalize_name(self.name)
+        self.aliases = sorted({normalize_name(alias) for alias in self.aliases if normalize_name(alias)})
+        super().save(*args, **kwargs)
+
+
+class CategoryAttribute(models.Model):
+    """Pairs a category allows: all values of one attribute, or a chosen subset of them.
+
+    Applies to the category's descendants as well.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="assignments")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="assignments")
+    all_values = models.BooleanField(
+        default=True, help_text='Allow every value of the attribute ("*"), including values added later.'
+    )
+    values = models.ManyToManyField(AttributeValue, blank=True, related_name="assignments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "attribute"], name="unique_attribute_per_category")
+        ]
+
+    def __str__(self):
+        return f"{self.category} — {self.attribute}"
+
+
+class TaxonomyRevision(models.Model):
+    """A counter bumped by every taxonomy change (taxonomy/signals.py).
+
+    Caches of relevance are keyed by it, and a model version records the revision it was
+    trained against.
+    """
+
+    revision = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
