@@ -52,3 +52,62 @@ class ProductLabel(models.Model):
 
     def __str__(self):
         return f"{self.product}: {self.value}"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    # The seller picked another value of the same attribute instead (a rejection of this one).
+    CORRECTED = "corrected"
+    # No longer relevant (taxonomy changed) or no longer suggested by the active version.
+    WITHDRAWN = "withdrawn"
+
+
+class Suggestion(models.Model):
+    """A label the model suggests for a product; one row per (product, label)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="suggestions")
+    value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="suggestions")
+    model_version = models.ForeignKey("ml.ModelVersion", on_delete=models.PROTECT, related_name="suggestions")
+    score = models.FloatField()
+    status = models.CharField(max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "value"], name="unique_suggestion_per_label")]
+        indexes = [models.Index(fields=["status", "product"]), models.Index(fields=["product", "status"])]
+
+    def __str__(self):
+        return f"{self.product}: {self.value} ({self.score:.2f}, {self.status})"
+
+
+class DecisionAction(models.TextChoices):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CORRECT = "correct"
+
+
+class Decision(models.Model):
+    """What a person did with a suggestion: who, when, against which model version and score.
+
+    Decisions are training data: accepted and corrected values become positives, rejected
+    values explicit negatives. Undoing a decision deletes its row and restores the suggestion.
+    """
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(max_length=20, choices=DecisionAction.choices)
+    corrected_value = models.ForeignKey(
+        "taxonomy.AttributeValue", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="decisions")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    model_version = models.ForeignKey("ml.ModelVersion", on_delete=models.PROTECT, related_name="decisions")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} {self.suggestion}"

@@ -1,0 +1,106 @@
+"""Django side of the model: training snapshots, training runs and model versions.
+
+The network itself lives in ml/xmc (no Django there); these rows record what was trained on
+what, how it went, and which version is active.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TrainingSnapshot(models.Model):
+    """A frozen copy of the training data (files under `path`), so a run can be reproduced.
+
+    The folder holds `taxonomy.json`, `train.jsonl` and `heldout.jsonl` in the formats of
+    FORMATS.md; `checksum` covers the three files.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    path = models.CharField(max_length=1000)
+    checksum = models.CharField(max_length=64)
+    taxonomy_revision = models.PositiveBigIntegerField()
+    seed = models.PositiveIntegerField(default=0)
+    product_count = models.PositiveIntegerField(default=0)
+    train_count = models.PositiveIntegerField(default=0)
+    heldout_count = models.PositiveIntegerField(default=0)
+    positive_count = models.PositiveIntegerField(default=0)
+    negative_count = models.PositiveIntegerField(default=0, help_text="Rejected suggestions used as explicit negatives.")
+    last_decision_id = models.PositiveBigIntegerField(default=0, help_text="Newest decision included.")
+
+    def __str__(self):
+        return f"snapshot {self.pk} ({self.product_count} products)"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class TrainingRun(models.Model):
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    parameters = models.JSONField(default=dict, blank=True, help_text="Training options (ml.xmc TrainConfig fields).")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    cancel_requested = models.BooleanField(default=False)
+    snapshot = models.ForeignKey(TrainingSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    # Progress, written by the worker as it goes.
+    stage = models.CharField(max_length=40, blank=True, default="")
+    epoch = models.PositiveIntegerField(default=0)
+    total_epochs = models.PositiveIntegerField(default=0)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    percent = models.FloatField(default=0.0)
+    loss_history = models.JSONField(default=list, blank=True, help_text="[[step, loss], ...]")
+    throughput = models.FloatField(default=0.0, help_text="Training sequences per second.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    metrics = models.JSONField(default=dict, blank=True, help_text="Held-out figures of the paper's Tables 4-5.")
+    comparison = models.JSONField(default=dict, blank=True, help_text="Figures of the active version on the same held-out data.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"training run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self):
+        return self.status in FINISHED_STATUSES
+
+
+class ModelVersion(models.Model):
+    run = models.OneToOneField(TrainingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_version")
+    created_at = models.DateTimeField(auto_now_add=True)
+    artifact_uri = models.CharField(max_length=1000, help_text="Folder of the ml.xmc artifact.")
+    checksum = models.CharField(max_length=64, help_text="SHA-256 over the artifact's files.")
+    encoder = models.CharField(max_length=255, blank=True, default="")
+    label_count = models.PositiveIntegerField(default=0)
+    taxonomy_revision = models.PositiveBigIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    previous_active = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The version that was active before this one was activated (for roll-back).",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version")
+        ]
+
+    def __str__(self):
+        return f"model version {self.pk}" + (" (active)" if self.is_active else "")
