@@ -40,4 +40,4 @@ worker: venv
 	$(VENV)/bin/celery -A config worker -Q default,training,inference -l INFO --concurrency 1
 
 clean:
-	rm -rf var/test-zokusei.sqlite3 .pytest_cache
+	rm -rf .pytest_cache
