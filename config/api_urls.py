@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("taxonomy.api_urls")),
     path("", include("catalog.api_urls")),
+    path("", include("ml.api_urls")),
 ]

@@ -189,6 +189,12 @@ CELERY_TASK_ROUTES = {
     "ml.tasks.score_products": {"queue": "inference"},
     "ml.tasks.score_catalogue": {"queue": "inference"},
 }
+# Housekeeping on the default queue, run by `celery beat` (docker-compose's beat service; the
+# embedded worker of `make demo` runs beat inside itself).
+CELERY_BEAT_SCHEDULE = {
+    "fail-dead-training-runs": {"task": "ml.tasks.fail_dead_runs", "schedule": 60.0},
+    "train-after-enough-decisions": {"task": "ml.tasks.train_if_enough_decisions", "schedule": 300.0},
+}
 # Long tasks: a crashed worker's task goes back to the queue; no worker hoards tasks.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MlConfig(AppConfig):
     name = "ml"
     verbose_name = "Model training and suggestions"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

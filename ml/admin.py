@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import ModelVersion, TrainingRun, TrainingSnapshot
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "status", "stage", "percent", "requested_by", "created_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in TrainingRun._meta.fields]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("id", "is_active", "encoder", "label_count", "created_at", "activated_at")
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+
+
+@admin.register(TrainingSnapshot)
+class TrainingSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "product_count", "train_count", "heldout_count", "negative_count")
+    readonly_fields = [f.name for f in TrainingSnapshot._meta.fields]

@@ -1,0 +1,94 @@
+"""REST API for training runs and model versions (staff only)."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from accounts.roles import is_staff_member
+
+from . import runs, versions
+from .models import ModelVersion, TrainingRun
+
+
+class IsStaffMember(BasePermission):
+    message = "Only staff may see and start training runs or change model versions."
+
+    def has_permission(self, request, view):
+        return is_staff_member(request.user)
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    model_version = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id", "requested_by", "created_at", "started_at", "finished_at", "parameters", "status",
+            "cancel_requested", "snapshot", "stage", "epoch", "total_epochs", "step", "total_steps", "percent",
+            "loss_history", "throughput", "heartbeat_at", "worker", "error", "metrics", "comparison", "model_version",
+        ]
+        read_only_fields = [name for name in fields if name != "parameters"]
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id", "run", "created_at", "artifact_uri", "checksum", "encoder", "label_count", "taxonomy_revision",
+            "metrics", "is_active", "activated_at", "previous_active",
+        ]
+        read_only_fields = fields
+
+
+def _domain_errors(call):
+    try:
+        return call()
+    except DjangoValidationError as error:
+        raise ValidationError({"detail": error.messages}) from None
+
+
+class TrainingRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Training runs: list, follow one, start one (POST its parameters), cancel one."""
+
+    serializer_class = TrainingRunSerializer
+    permission_classes = [IsStaffMember]
+    queryset = TrainingRun.objects.select_related("requested_by", "model_version").order_by("-created_at")
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "status"]
+
+    def perform_create(self, serializer):
+        run = _domain_errors(lambda: runs.start_training_run(self.request.user, serializer.validated_data.get("parameters")))
+        serializer.instance = run
+
+    @extend_schema(request=None, responses=TrainingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = _domain_errors(lambda: runs.request_cancel(int(pk), request.user))
+        return Response(TrainingRunSerializer(run).data)
+
+
+class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Model versions: exactly one is active; activate another or roll back."""
+
+    serializer_class = ModelVersionSerializer
+    permission_classes = [IsStaffMember]
+    queryset = ModelVersion.objects.order_by("-created_at")
+    filterset_fields = ["is_active"]
+
+    @extend_schema(request=None, responses=ModelVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        version = _domain_errors(lambda: versions.activate_version(int(pk), request.user))
+        return Response(ModelVersionSerializer(version).data)
+
+    @extend_schema(request=None, responses=ModelVersionSerializer)
+    @action(detail=False, methods=["post"])
+    def rollback(self, request):
+        version = _domain_errors(lambda: versions.roll_back(request.user))
+        return Response(ModelVersionSerializer(version).data, status=status.HTTP_200_OK)

@@ -1,0 +1,124 @@
+"""Start a training run from the command line, and optionally follow it to the end."""
+import threading
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ml import runs, versions
+from ml.models import RunStatus, TrainingRun
+
+# How often --wait polls the run's row (seconds).
+POLL_INTERVAL = 1.0
+
+
+class Command(BaseCommand):
+    help = (
+        "Start a training run on the current catalogue (queued on the Celery 'training' queue). "
+        "Options are those of `python -m ml.xmc train`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--encoder", help="Hugging Face name or local folder of the encoder (default: ZOKUSEI_DEFAULT_ENCODER)")
+        parser.add_argument("--epochs", type=int, help="passes over the training products")
+        parser.add_argument("--batch-size", type=int, help="products per optimiser step")
+        parser.add_argument("--max-length", type=int, help="maximum tokens of [CLS] title [SEP] description")
+        parser.add_argument("--lr", type=float, help="encoder learning rate")
+        parser.add_argument("--head-lr", type=float, help="head learning rate")
+        parser.add_argument("--seed", type=int, help="random seed (also fixes the snapshot's held-out part)")
+        parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default: ZOKUSEI_DEVICE)")
+        parser.add_argument("--no-label-masking", action="store_true", help="unmasked baseline: loss over all labels")
+        parser.add_argument("--classifier-per", choices=["leaf", "top"], help="per-category classifier baseline")
+        parser.add_argument(
+            "--set", action="append", default=[], metavar="KEY=VALUE",
+            help="any other ml.xmc TrainConfig option, e.g. --set threshold_strategy=global (value parsed as JSON when it can be)",
+        )
+        parser.add_argument("--wait", action="store_true", help="follow the run with a progress bar until it ends")
+        parser.add_argument("--activate", action="store_true", help="activate the new model version when the run succeeds (implies --wait)")
+        parser.add_argument(
+            "--in-process", action="store_true",
+            help="train in this process instead of on a Celery worker (implies --wait); for machines without a worker",
+        )
+
+    def handle(self, *args, **options):
+        parameters = self._parameters(options)
+        try:
+            run = runs.start_training_run(None, parameters, enqueue=not options["in_process"])
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"training run {run.pk} queued")
+        if options["in_process"]:
+            from ml.tasks import train_model
+
+            worker = threading.Thread(target=train_model.run, args=(run.pk,), daemon=True)
+            worker.start()
+        if not (options["wait"] or options["activate"] or options["in_process"]):
+            return
+        run = self._follow(run.pk)
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"training run {run.pk} {run.status}: {run.error}")
+        self._report(run)
+        if options["activate"]:
+            try:
+                version = versions.activate_version(run.model_version.pk, None)
+            except ValidationError as error:
+                raise CommandError("; ".join(error.messages)) from None
+            self.stdout.write(f"model version {version.pk} is now active; the catalogue is being scored")
+
+    def _parameters(self, options):
+        import json
+
+        parameters = {}
+        simple = {"encoder": "encoder", "epochs": "epochs", "batch_size": "batch_size", "max_length": "max_length",
+                  "lr": "lr", "head_lr": "head_lr", "seed": "seed", "device": "device", "classifier_per": "classifier_per"}
+        for option, key in simple.items():
+            if options.get(option) is not None:
+                parameters[key] = options[option]
+        if options["no_label_masking"]:
+            parameters["label_masking"] = False
+        for item in options["set"]:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise CommandError(f"--set expects KEY=VALUE, got {item!r}")
+            try:
+                parameters[key.strip()] = json.loads(raw)
+            except json.JSONDecodeError:
+                parameters[key.strip()] = raw
+        return parameters
+
+    def _follow(self, run_id):
+        bar = tqdm(total=100.0, unit="%", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f}% [{elapsed}<{remaining}] {postfix}")
+        try:
+            while True:
+                run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
+                bar.n = run.percent
+                loss = run.loss_history[-1][1] if run.loss_history else None
+                bar.set_postfix_str(
+                    f"{run.status} {run.stage} epoch {run.epoch}/{run.total_epochs}"
+                    + (f" loss {loss:.4f}" if loss is not None else "")
+                    + (f" {run.throughput:.1f} seq/s" if run.throughput else "")
+                )
+                if run.is_finished:
+                    return run
+                runs.fail_dead_runs()
+                time.sleep(POLL_INTERVAL)
+        finally:
+            bar.close()
+
+    def _report(self, run):
+        metrics = run.metrics or {}
+        if not metrics:
+            self.stdout.write("no held-out products: no figures")
+            return
+        self.stdout.write(
+            "held-out: micro P/R/F1 {:.2f}/{:.2f}/{:.2f}, macro P/R/F1 {:.2f}/{:.2f}/{:.2f}, P@1 {:.2f}".format(
+                *(100 * metrics[k] for k in ("micro_p", "micro_r", "micro_f1", "macro_p", "macro_r", "macro_f1", "p@1"))
+            )
+        )
+        if run.comparison.get("micro_f1") is not None:
+            self.stdout.write(
+                f"active version {run.comparison['model_version']} on the same data: "
+                f"micro-F1 {100 * run.comparison['micro_f1']:.2f}, macro-F1 {100 * run.comparison['macro_f1']:.2f}"
+            )
+        self.stdout.write(f"model version {run.model_version.pk} created")

@@ -1,0 +1,47 @@
+"""Keeping suggestions in step with the catalogue and the taxonomy.
+
+- Products created or changed (catalog.signals.products_changed) are scored by the active
+  version after their transaction commits.
+- Any taxonomy edit schedules one withdrawal pass (per transaction, however many rows the
+  edit touched) of pending suggestions that became irrelevant.
+"""
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute
+
+
+def _enqueue_withdrawal():
+    from .tasks import withdraw_irrelevant
+
+    withdraw_irrelevant.delay()
+
+
+def _taxonomy_changed(sender, **kwargs):
+    if kwargs.get("raw"):
+        return
+    if isinstance(sender, type) and sender is CategoryAttribute.values.through:
+        if kwargs.get("action") not in ("post_add", "post_remove", "post_clear"):
+            return
+    # An import touches thousands of rows in one transaction: one pass after commit is enough.
+    if connection.in_atomic_block and any(func is _enqueue_withdrawal for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_withdrawal)
+
+
+def _products_changed(sender, product_ids=(), **kwargs):
+    from .tasks import score_products_on_commit
+
+    score_products_on_commit(product_ids)
+
+
+def connect():
+    for model in (Category, Attribute, AttributeValue, CategoryAttribute):
+        post_save.connect(_taxonomy_changed, sender=model, dispatch_uid=f"ml-withdraw-save-{model.__name__}")
+        post_delete.connect(_taxonomy_changed, sender=model, dispatch_uid=f"ml-withdraw-delete-{model.__name__}")
+    m2m_changed.connect(_taxonomy_changed, sender=CategoryAttribute.values.through, dispatch_uid="ml-withdraw-m2m")
+    try:
+        from catalog.signals import products_changed
+    except ImportError:  # pragma: no cover - the catalogue app always defines it
+        return
+    products_changed.connect(_products_changed, dispatch_uid="ml-score-changed-products")

@@ -1,0 +1,125 @@
+"""Frozen training data: the catalogue's labels and decisions written to files for one run.
+
+A snapshot folder holds `taxonomy.json`, `train.jsonl` and `heldout.jsonl` in the formats of
+FORMATS.md. Positives are the products' accepted labels (imported, entered by sellers, accepted
+suggestions); suggestions a seller rejected (or corrected to another value) are written as
+explicit negatives under the extra key `"negatives"`. The held-out part is chosen by a hash of
+the snapshot's seed and the product id, so it is fixed per snapshot and reproducible.
+"""
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from catalog.models import Decision, Product, ProductLabel, Suggestion, SuggestionStatus
+from taxonomy.exporting import taxonomy_document
+from taxonomy.models import Category
+from taxonomy.signals import current_revision
+
+from .artifacts import artifact_checksum
+from .models import TrainingSnapshot
+
+# Products are read in batches of this many so memory stays flat with catalogue size.
+SNAPSHOT_BATCH_SIZE = 2000
+SNAPSHOT_FILES = ("taxonomy.json", "train.jsonl", "heldout.jsonl")
+
+
+def snapshot_root() -> Path:
+    return Path(settings.ZOKUSEI_MODEL_DIR).parent / "snapshots"
+
+
+def is_held_out(seed: int, product_id: int, fraction: float) -> bool:
+    digest = hashlib.sha256(f"{seed}:{product_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def create_snapshot(*, seed: int = 0, held_out_fraction: float | None = None) -> TrainingSnapshot:
+    fraction = settings.ZOKUSEI_HELD_OUT_FRACTION if held_out_fraction is None else held_out_fraction
+    # Everything decided up to this point is in; later decisions wait for the next snapshot.
+    cutoff = timezone.now()
+    last_decision_id = Decision.objects.filter(created_at__lte=cutoff).aggregate(m=Max("id"))["m"] or 0
+    folder = snapshot_root() / f"{cutoff:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    (folder / "taxonomy.json").write_text(json.dumps(taxonomy_document(), ensure_ascii=False), encoding="utf-8")
+    counts = _write_products(folder, seed, fraction, cutoff)
+    return TrainingSnapshot.objects.create(
+        path=str(folder),
+        checksum=artifact_checksum(folder),
+        taxonomy_revision=current_revision(),
+        seed=seed,
+        last_decision_id=last_decision_id,
+        **counts,
+    )
+
+
+def _write_products(folder: Path, seed: int, fraction: float, cutoff) -> dict:
+    paths = {pk: key for pk, key in Category.objects.values_list("pk", "path_key")}
+    counts = dict(product_count=0, train_count=0, heldout_count=0, positive_count=0, negative_count=0)
+    with (folder / "train.jsonl").open("w", encoding="utf-8") as train, (
+        folder / "heldout.jsonl"
+    ).open("w", encoding="utf-8") as heldout:
+        for batch in _product_batches():
+            positives, negatives = _labels_of(batch, cutoff)
+            for product in batch:
+                pos, neg = positives.get(product.pk, []), negatives.get(product.pk, [])
+                if not pos and not neg:
+                    continue  # unannotated: all-negative targets would teach the model to say nothing
+                document = {
+                    "id": str(product.pk),
+                    "category": paths[product.category_id].split("\x1f"),
+                    "title": product.title,
+                    "description": product.description,
+                    "labels": sorted(pos),
+                }
+                if neg:
+                    document["negatives"] = sorted(neg)
+                held = bool(pos) and is_held_out(seed, product.pk, fraction)
+                (heldout if held else train).write(json.dumps(document, ensure_ascii=False) + "\n")
+                counts["heldout_count" if held else "train_count"] += 1
+                counts["product_count"] += 1
+                counts["positive_count"] += len(pos)
+                counts["negative_count"] += len(neg)
+    return counts
+
+
+def _product_batches():
+    last_pk = 0
+    while True:
+        batch = list(
+            Product.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", "category_id", "title", "description")[
+                :SNAPSHOT_BATCH_SIZE
+            ]
+        )
+        if not batch:
+            return
+        yield batch
+        last_pk = batch[-1].pk
+
+
+def _labels_of(batch, cutoff):
+    ids = [product.pk for product in batch]
+    positives, negatives = defaultdict(list), defaultdict(list)
+    for product_id, attribute, value in ProductLabel.objects.filter(product_id__in=ids, created_at__lte=cutoff).values_list(
+        "product_id", "value__attribute__name", "value__name"
+    ):
+        positives[product_id].append([attribute, value])
+    rejected = (SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
+    for product_id, attribute, value in Suggestion.objects.filter(product_id__in=ids, status__in=rejected, updated_at__lte=cutoff).values_list(
+        "product_id", "value__attribute__name", "value__name"
+    ):
+        negatives[product_id].append([attribute, value])
+    return positives, negatives
+
+
+def read_snapshot_products(snapshot: TrainingSnapshot, part: str) -> list[dict]:
+    with (Path(snapshot.path) / f"{part}.jsonl").open(encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+def read_snapshot_taxonomy(snapshot: TrainingSnapshot) -> dict:
+    return json.loads((Path(snapshot.path) / "taxonomy.json").read_text(encoding="utf-8"))

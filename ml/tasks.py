@@ -1,0 +1,223 @@
+"""Celery tasks of the pipeline. They take ids, fetch fresh rows, and are safe to run twice.
+
+Queues (routing in config/settings.py): `training` (GPU workers) trains, `inference` (GPU or
+CPU workers) scores products, `default` runs the small housekeeping tasks.
+"""
+import logging
+import shutil
+import threading
+import traceback
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
+
+from catalog.models import Product, Decision
+from taxonomy.models import Category
+
+from .artifacts import run_artifact_dir
+from .inference import load_model, product_document
+from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
+from .runs import ProgressRecorder, beat, claim_run, fail_dead_runs, finish_run, start_training_run
+from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy
+from .suggestions import apply_predictions, withdraw_irrelevant_suggestions
+
+log = logging.getLogger(__name__)
+
+# A heartbeat this often keeps a long step (tokenising, evaluating) from looking dead; the
+# timeout that declares a worker dead (ZOKUSEI_HEARTBEAT_TIMEOUT) is many beats long.
+HEARTBEAT_INTERVAL = 15.0
+
+
+class Heartbeat(threading.Thread):
+    """Writes the run's heartbeat while the task's process is alive; dies with it."""
+
+    def __init__(self, run_id: int, interval: float = HEARTBEAT_INTERVAL):
+        super().__init__(daemon=True, name=f"heartbeat-run-{run_id}")
+        self.run_id, self.interval, self.stopped = run_id, interval, threading.Event()
+
+    def run(self):
+        try:
+            while not self.stopped.wait(self.interval):
+                beat(self.run_id)
+        finally:
+            connection.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+@shared_task(bind=True, name="ml.tasks.train_model")
+def train_model(self, run_id: int) -> None:
+    if not claim_run(run_id, self.request.hostname or "local"):
+        return  # already taken by another worker, finished, or cancelled while queued
+    heartbeat = Heartbeat(run_id)
+    heartbeat.start()
+    try:
+        _train(run_id)
+    finally:
+        heartbeat.stop()
+
+
+def _train(run_id: int) -> None:
+    from ml.xmc.config import TrainConfig
+    from ml.xmc.train import TrainingCancelled, train
+
+    out_dir = run_artifact_dir(run_id)
+    recorder = ProgressRecorder(run_id)
+    try:
+        run = TrainingRun.objects.get(pk=run_id)
+        config = TrainConfig.from_dict({"device": settings.ZOKUSEI_DEVICE, **run.parameters})
+        snapshot = create_snapshot(seed=config.seed)
+        TrainingRun.objects.filter(pk=run_id).update(snapshot=snapshot, stage="train")
+        taxonomy = read_snapshot_taxonomy(snapshot)
+        train_products = read_snapshot_products(snapshot, "train")
+        if not train_products:
+            raise ValueError("there is no labelled product to train on: import products with labels first")
+        shutil.rmtree(out_dir, ignore_errors=True)  # a retried run starts from a clean folder
+        train(taxonomy, train_products, config, out_dir, progress=recorder, should_stop=recorder.should_stop)
+        recorder.set_stage("evaluate")
+        metrics, comparison = evaluate_against_active(out_dir, snapshot, taxonomy, train_products)
+        version = _register(run_id, out_dir, config, snapshot, metrics)
+        finish_run(run_id, RunStatus.SUCCEEDED, metrics=metrics, comparison=comparison, percent=100.0, stage="done")
+    except TrainingCancelled:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        finish_run(run_id, RunStatus.CANCELLED, error="cancelled by staff", stage="cancelled")
+        return
+    except SoftTimeLimitExceeded:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        finish_run(run_id, RunStatus.FAILED, error=f"time limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} s exceeded")
+        return
+    except Exception as error:  # noqa: BLE001 - any failure must end the run, with its reason
+        log.exception("training run %s failed", run_id)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        finish_run(run_id, RunStatus.FAILED, error=detail, stage="failed")
+        return
+    if settings.ZOKUSEI_AUTO_ACTIVATE and is_better(metrics, comparison):
+        from .versions import activate_version
+
+        activate_version(version.pk, user=None)
+
+
+def _register(run_id, out_dir, config, snapshot, metrics):
+    from ml.xmc.model import XmcModel
+
+    from .versions import register_version
+
+    label_count = len(XmcModel.load(out_dir, device="cpu").label_space.labels)
+    return register_version(
+        run=TrainingRun.objects.get(pk=run_id),
+        artifact_dir=out_dir,
+        encoder=config.encoder,
+        label_count=label_count,
+        taxonomy_revision=snapshot.taxonomy_revision,
+        metrics=metrics,
+    )
+
+
+def evaluate_against_active(out_dir, snapshot: TrainingSnapshot, taxonomy: dict, train_products: list[dict]):
+    """Figures of the new model and of the active version on the snapshot's held-out part."""
+    from ml.xmc.metrics import score
+    from ml.xmc.model import XmcModel
+
+    heldout = read_snapshot_products(snapshot, "heldout")
+    if not heldout:
+        return {}, {}
+    inputs = [{k: p[k] for k in ("id", "category", "title", "description")} for p in heldout]
+    new_model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE)
+    metrics = score(heldout, list(new_model.predict(inputs)), taxonomy, train_products)
+    comparison = {}
+    active = ModelVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        try:
+            old_predictions = list(load_model(active).predict(inputs))
+            comparison = {"model_version": active.pk, **score(heldout, old_predictions, taxonomy, train_products)}
+        except Exception as error:  # noqa: BLE001 - a broken old version must not fail the new run
+            comparison = {"model_version": active.pk, "error": str(error)}
+    return metrics, comparison
+
+
+def is_better(metrics: dict, comparison: dict) -> bool:
+    if not metrics:
+        return False
+    if not comparison or "micro_f1" not in comparison:
+        return True
+    return metrics["micro_f1"] > comparison["micro_f1"]
+
+
+@shared_task(name="ml.tasks.score_catalogue")
+def score_catalogue(version_id: int) -> int:
+    """Fan the whole catalogue out over the inference queue in chunks."""
+    if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
+        return 0
+    chunks = 0
+    chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
+    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        score_products.delay(version_id, ids[start : start + chunk_size])
+        chunks += 1
+    return chunks
+
+
+@shared_task(name="ml.tasks.score_products")
+def score_products(version_id: int, product_ids: list[int]) -> int:
+    version = ModelVersion.objects.filter(pk=version_id, is_active=True).first()
+    if version is None:
+        return 0  # a newer version became active; its own catalogue scoring covers these
+    products = list(Product.objects.filter(pk__in=product_ids).only("pk", "category_id", "title", "description"))
+    if not products:
+        return 0
+    paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))
+    model = load_model(version)
+    known = set(model.label_space.categories)
+    documents = [
+        product_document(p, paths[p.category_id].split("\x1f"))
+        for p in products
+        if tuple(paths[p.category_id].split("\x1f")) in known
+    ]
+    predictions = list(model.predict(documents)) if documents else []
+    return apply_predictions(version, products, predictions)
+
+
+def score_products_on_commit(product_ids) -> None:
+    """Score created or changed products with the active version once their transaction commits."""
+    ids = sorted(set(int(pk) for pk in product_ids))
+    if not ids:
+        return
+
+    def enqueue():
+        version_id = ModelVersion.objects.filter(is_active=True).values_list("pk", flat=True).first()
+        if version_id is None:
+            return
+        chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
+        for start in range(0, len(ids), chunk_size):
+            score_products.delay(version_id, ids[start : start + chunk_size])
+
+    transaction.on_commit(enqueue)
+
+
+@shared_task(name="ml.tasks.withdraw_irrelevant")
+def withdraw_irrelevant() -> int:
+    return withdraw_irrelevant_suggestions()
+
+
+@shared_task(name="ml.tasks.fail_dead_runs")
+def fail_dead_runs_task() -> list[int]:
+    return fail_dead_runs()
+
+
+@shared_task(name="ml.tasks.train_if_enough_decisions")
+def train_if_enough_decisions() -> int | None:
+    """Start a run once ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS new decisions have accumulated."""
+    threshold = settings.ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS
+    if not threshold:
+        return None
+    if TrainingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        return None
+    last = TrainingSnapshot.objects.order_by("-last_decision_id").values_list("last_decision_id", flat=True).first() or 0
+    if Decision.objects.filter(pk__gt=last).count() < threshold:
+        return None
+    return start_training_run(None, {}).pk

@@ -1,0 +1,71 @@
+"""Model versions: registering a trained artifact, activating one, rolling back."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.roles import is_staff_member
+
+from .artifacts import ArtifactError, artifact_checksum, verify_artifact
+from .models import ModelVersion
+
+
+def register_version(*, run, artifact_dir, encoder, label_count, taxonomy_revision, metrics) -> ModelVersion:
+    return ModelVersion.objects.create(
+        run=run,
+        artifact_uri=str(artifact_dir),
+        checksum=artifact_checksum(artifact_dir),
+        encoder=encoder,
+        label_count=label_count,
+        taxonomy_revision=taxonomy_revision,
+        metrics=metrics,
+    )
+
+
+def active_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(is_active=True).first()
+
+
+def activate_version(version_id: int, user=None) -> ModelVersion:
+    """Make one version the active one and score the catalogue with it.
+
+    `user=None` means the system (automatic activation); a person must be staff. The artifact
+    is verified first: a missing or altered one is refused and the active version stays.
+    """
+    if user is not None and not is_staff_member(user):
+        raise PermissionDenied("only staff may activate a model version")
+    with transaction.atomic():
+        # Lock the current and the new active row so that two activations cannot both win.
+        locked = {
+            v.pk: v for v in ModelVersion.objects.select_for_update().filter(Q(pk=version_id) | Q(is_active=True))
+        }
+        version = locked.get(version_id)
+        if version is None:
+            raise ValidationError(f"model version {version_id} does not exist")
+        if version.is_active:
+            return version
+        try:
+            verify_artifact(version.artifact_uri, version.checksum)
+        except ArtifactError as error:
+            raise ValidationError(f"model version {version_id} cannot be activated: {error}") from None
+        previous = next((v for v in locked.values() if v.is_active), None)
+        if previous is not None:
+            previous.is_active = False
+            previous.save(update_fields=["is_active"])
+        version.is_active = True
+        version.activated_at = timezone.now()
+        version.activated_by = user
+        version.previous_active = previous
+        version.save(update_fields=["is_active", "activated_at", "activated_by", "previous_active"])
+        from .tasks import score_catalogue
+
+        transaction.on_commit(lambda: score_catalogue.delay(version.pk))
+    return version
+
+
+def roll_back(user=None) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    current = active_version()
+    if current is None or current.previous_active_id is None:
+        raise ValidationError("there is no earlier model version to roll back to")
+    return activate_version(current.previous_active_id, user)

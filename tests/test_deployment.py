@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_it_defines_the_production_services_with_health_checks():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"db", "redis", "web", "worker-cpu", "worker-gpu", "beat"} <= set(services)
+    for name in ("db", "redis", "web", "worker-cpu", "worker-gpu"):
+        assert "healthcheck" in services[name], name
+
+
+def test_it_reserves_an_nvidia_gpu_for_the_gpu_worker():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    devices = compose["services"]["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["driver"] == "nvidia" and "gpu" in devices[0]["capabilities"]
+    assert "training" in compose["services"]["worker-gpu"]["command"]
+
+
+def test_it_routes_training_and_inference_to_their_queues(settings):
+    assert settings.CELERY_TASK_ROUTES["ml.tasks.train_model"]["queue"] == "training"
+    assert settings.CELERY_TASK_ROUTES["ml.tasks.score_products"]["queue"] == "inference"
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1 and settings.CELERY_TASK_ACKS_LATE
