@@ -2,13 +2,15 @@
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision
 
 
 def bump_revision():
     # One row; an UPDATE ... SET revision = revision + 1 is atomic under concurrent edits.
-    if not TaxonomyRevision.objects.filter(pk=1).update(revision=F("revision") + 1):
+    # update() skips auto_now, and relevance caches key on changed_at too: set it here.
+    if not TaxonomyRevision.objects.filter(pk=1).update(revision=F("revision") + 1, changed_at=timezone.now()):
         TaxonomyRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
 
 

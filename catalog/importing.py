@@ -1,0 +1,348 @@
+"""Import products from JSONL (FORMATS.md, "Products") into the catalogue.
+
+`import_products(file, ...)` reads a binary, seekable file twice:
+1. validation, streaming line by line: every problem (not UTF-8, invalid JSON, missing field,
+   unknown category, unknown or irrelevant label, duplicate id, a seller the importer may not
+   write) is collected with its line number; any problem refuses the whole file (FileRefused);
+2. writing, streaming again in batches of bulk operations, inside one transaction.
+Memory holds one batch plus the ids already seen (to find duplicates), never the file.
+
+Semantics (upsert by (seller, id); importing the same file twice changes nothing):
+- a product not in the catalogue is created; an existing one gets the file's category, title
+  and description;
+- the file is the truth for the *imported* labels of the products it lists: imported labels
+  that the line no longer gives are removed; labels entered by the seller or accepted from
+  suggestions are kept (a pair the line gives that the product already carries keeps its
+  source);
+- a product whose category changes loses the labels the new category does not allow;
+- products the file does not list are left alone.
+`products_changed` is sent after commit for every product created or changed.
+"""
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from taxonomy.models import Attribute, Category
+from taxonomy.names import normalize_name, path_key
+from taxonomy.problems import Problems
+from taxonomy.relevance import relevance_index
+
+from .models import LabelSource, Product, ProductLabel, Seller
+from .signals import send_products_changed
+
+# Rows per round of bulk queries: large enough that per-query overhead vanishes (31k products
+# in about 32 rounds), small enough that one batch's rows and labels stay a few MB.
+BATCH_SIZE = 1000
+EXTERNAL_ID_MAX = Product._meta.get_field("external_id").max_length
+SELLER_SLUG_MAX = Seller._meta.get_field("slug").max_length
+
+
+@dataclass
+class ProductImportResult:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    labels_added: int = 0
+    labels_removed: int = 0
+    sellers_created: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    seller: str
+    external_id: str
+    category_id: int
+    title: str
+    description: str
+    value_ids: frozenset
+
+
+@dataclass
+class _Reader:
+    """Turns lines into rows, checking them against the taxonomy."""
+
+    default_seller: str | None = None
+    only_seller: str | None = None
+    categories: dict = field(default_factory=dict)
+    attributes: set = field(default_factory=set)
+
+    def __post_init__(self):
+        self.categories = dict(Category.objects.values_list("path_key", "id"))
+        self.attributes = set(Attribute.objects.values_list("name", flat=True))
+        self.index = relevance_index()
+
+    def lines(self, file, problems, on_progress=None):
+        """Yield (line number, decoded object) for every non-blank line that parses."""
+        file.seek(0)
+        position = 0
+        for number, raw in enumerate(file, 1):
+            position += len(raw)
+            if on_progress and number % BATCH_SIZE == 0:
+                on_progress(position)
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                problems.add(number, None, f"not UTF-8: byte 0x{raw[error.start]:02x} at column {error.start + 1} (the file must be UTF-8)")
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as error:
+                problems.add(number, None, f"invalid JSON: {error.msg} (column {error.colno})")
+                continue
+            if not isinstance(obj, dict):
+                problems.add(number, None, "must be a JSON object (one product per line)")
+                continue
+            yield number, obj
+        if on_progress:
+            on_progress(position)
+
+    def row(self, number, obj, problems) -> _Row | None:
+        before = problems.total
+        external_id = self._string(number, obj, "id", problems, max_length=EXTERNAL_ID_MAX)
+        title = self._string(number, obj, "title", problems)
+        description = obj.get("description") or ""
+        if not isinstance(description, str):
+            problems.add(number, "description", "must be a string")
+        seller = self._seller(number, obj, problems)
+        category_id = self._category(number, obj, problems)
+        value_ids = self._labels(number, obj, category_id, problems)
+        if problems.total > before:
+            return None
+        return _Row(number, seller, external_id, category_id, title, description, value_ids)
+
+    @staticmethod
+    def _string(number, obj, key, problems, max_length=None):
+        value = obj.get(key)
+        if key not in obj:
+            problems.add(number, key, "missing field")
+        elif not isinstance(value, str) or not value.strip():
+            problems.add(number, key, "must be a non-empty string")
+        elif max_length and len(value) > max_length:
+            problems.add(number, key, f"longer than {max_length} characters")
+        else:
+            return value
+        return None
+
+    def _seller(self, number, obj, problems):
+        seller = obj.get("seller")
+        if seller is None:
+            seller = self.default_seller
+            if seller is None:
+                problems.add(number, "seller", "missing field (the line names no seller and none was given for the file)")
+                return None
+        elif not isinstance(seller, str):
+            problems.add(number, "seller", "must be a string")
+            return None
+        try:
+            validate_unicode_slug(seller)
+        except ValidationError:
+            problems.add(number, "seller", f"{seller!r} is not a valid seller slug (letters, digits, - and _)")
+            return None
+        if len(seller) > SELLER_SLUG_MAX:
+            problems.add(number, "seller", f"longer than {SELLER_SLUG_MAX} characters")
+            return None
+        if self.only_seller is not None and seller != self.only_seller:
+            problems.add(number, "seller", f"you may import products of seller {self.only_seller!r} only, not {seller!r}")
+            return None
+        return seller
+
+    def _category(self, number, obj, problems):
+        path = obj.get("category")
+        if "category" not in obj:
+            problems.add(number, "category", "missing field")
+        elif not isinstance(path, list) or not path or not all(isinstance(p, str) for p in path):
+            problems.add(number, "category", "must be a non-empty list of category names, top first")
+        else:
+            category_id = self.categories.get(path_key(path))
+            if category_id is None:
+                problems.add(number, "category", f"unknown category {' > '.join(path)!r}")
+            return category_id
+        return None
+
+    def _labels(self, number, obj, category_id, problems) -> frozenset:
+        labels = obj.get("labels", [])
+        if not isinstance(labels, list):
+            problems.add(number, "labels", "must be a list of [attribute, value] pairs")
+            return frozenset()
+        relevant = self.index.value_ids(category_id) if category_id else None
+        value_ids = set()
+        for i, label in enumerate(labels):
+            where = f"labels[{i}]"
+            if not (isinstance(label, list) and len(label) == 2 and all(isinstance(x, str) for x in label)):
+                problems.add(number, where, "must be an [attribute, value] pair of strings")
+                continue
+            attribute, value = normalize_name(label[0]), normalize_name(label[1])
+            value_id = self.index.ids.get((attribute, value))
+            if attribute not in self.attributes:
+                problems.add(number, where, f"unknown attribute {attribute!r}")
+            elif value_id is None:
+                problems.add(number, where, f"unknown value {value!r} of attribute {attribute!r}")
+            elif relevant is not None and value_id not in relevant:
+                shown = " > ".join(obj["category"])
+                problems.add(number, where, f"label {attribute}: {value} is not relevant to category {shown!r}")
+            else:
+                value_ids.add(value_id)
+        return frozenset(value_ids)
+
+
+def import_products(
+    file,
+    *,
+    name="products.jsonl",
+    default_seller=None,
+    only_seller=None,
+    user=None,
+    create_sellers=True,
+    on_progress=None,
+) -> ProductImportResult:
+    """Validate then write a products JSONL file (a binary, seekable file object).
+
+    default_seller: slug for lines that name none. only_seller: refuse lines of any other
+    seller (a seller importing their own products). create_sellers: create sellers the file
+    names that do not exist yet (otherwise they are problems). on_progress(phase, bytes_read):
+    called now and then with phase "validate" or "write". Raises FileRefused.
+    """
+    reader = _Reader(default_seller=default_seller, only_seller=only_seller)
+    sellers = _validate(file, name, reader, create_sellers, on_progress)
+    result = ProductImportResult()
+    with transaction.atomic():
+        seller_ids = _ensure_sellers(sellers, result)
+        _write(file, name, reader, seller_ids, user, result, on_progress)
+    return result
+
+
+def _validate(file, name, reader, create_sellers, on_progress) -> set:
+    problems = Problems()
+    first_line = {}
+    sellers = set()
+    progress = (lambda n: on_progress("validate", n)) if on_progress else None
+    for number, obj in reader.lines(file, problems, progress):
+        row = reader.row(number, obj, problems)
+        if row is None:
+            continue
+        key = (row.seller, row.external_id)
+        if key in first_line:
+            problems.add(number, "id", f"duplicate id {row.external_id!r} (first on line {first_line[key]})")
+            continue
+        first_line[key] = number
+        sellers.add(row.seller)
+    if not create_sellers:
+        known = set(Seller.objects.filter(slug__in=sellers).values_list("slug", flat=True))
+        for slug in sorted(sellers - known):
+            problems.add(None, "seller", f"unknown seller {slug!r}")
+    problems.raise_if_any(name)
+    return sellers
+
+
+def _ensure_sellers(slugs, result) -> dict:
+    existing = dict(Seller.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    missing = sorted(set(slugs) - set(existing))
+    Seller.objects.bulk_create([Seller(slug=slug, name=slug) for slug in missing])
+    result.sellers_created = len(missing)
+    return dict(Seller.objects.filter(slug__in=slugs).values_list("slug", "id"))
+
+
+def _write(file, name, reader, seller_ids, user, result, on_progress):
+    problems = Problems()
+    changed_ids = []
+    batch = []
+    now = timezone.now()
+    progress = (lambda n: on_progress("write", n)) if on_progress else None
+    for number, obj in reader.lines(file, problems, progress):
+        row = reader.row(number, obj, problems)
+        if row is not None:
+            batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            changed_ids += _write_batch(batch, seller_ids, reader, user, now, result)
+            batch = []
+    if batch:
+        changed_ids += _write_batch(batch, seller_ids, reader, user, now, result)
+    # The file was valid a moment ago; only a concurrent taxonomy change makes it invalid now.
+    problems.raise_if_any(name)
+    send_products_changed(changed_ids)
+
+
+def _write_batch(rows, seller_ids, reader, user, now, result) -> list[int]:
+    """Upsert one batch of products and their imported labels; return the ids that changed."""
+    result.lines += len(rows)
+    keys = defaultdict(list)
+    for row in rows:
+        keys[seller_ids[row.seller]].append(row.external_id)
+    condition = Q()
+    for seller_id, external_ids in keys.items():
+        condition |= Q(seller_id=seller_id, external_id__in=external_ids)
+    existing = {
+        (seller_id, external_id): (product_id, category_id, title, description)
+        for product_id, seller_id, external_id, category_id, title, description in Product.objects.filter(
+            condition
+        ).values_list("id", "seller_id", "external_id", "category_id", "title", "description")
+    }
+
+    new, changed, moved = [], [], set()
+    for row in rows:
+        found = existing.get((seller_ids[row.seller], row.external_id))
+        if found is None:
+            new.append(Product(
+                seller_id=seller_ids[row.seller], external_id=row.external_id, category_id=row.category_id,
+                title=row.title, description=row.description,
+            ))
+        elif found[1:] != (row.category_id, row.title, row.description):
+            changed.append(Product(
+                id=found[0], category_id=row.category_id, title=row.title, description=row.description, updated_at=now
+            ))
+            if found[1] != row.category_id:
+                moved.add(found[0])
+    Product.objects.bulk_create(new)
+    Product.objects.bulk_update(changed, ["category_id", "title", "description", "updated_at"])
+    result.created += len(new)
+    result.updated += len(changed)
+
+    product_ids = {(p.seller_id, p.external_id): p.id for p in new}
+    product_ids.update({key: found[0] for key, found in existing.items()})
+    touched = {p.id for p in new} | {p.id for p in changed}
+    touched |= _write_labels(rows, seller_ids, product_ids, existing, moved, reader, user, result)
+    result.unchanged += len(rows) - len(new) - len(changed)
+    return sorted(touched)
+
+
+def _write_labels(rows, seller_ids, product_ids, existing, moved, reader, user, result) -> set:
+    current = defaultdict(dict)  # product id -> {value id: (label id, source)}
+    old_ids = [found[0] for found in existing.values()]
+    for label_id, product_id, value_id, source in ProductLabel.objects.filter(product_id__in=old_ids).values_list(
+        "id", "product_id", "value_id", "source"
+    ):
+        current[product_id][value_id] = (label_id, source)
+    to_add, to_remove, touched = [], [], set()
+    for row in rows:
+        product_id = product_ids[(seller_ids[row.seller], row.external_id)]
+        have = current.get(product_id, {})
+        relevant = reader.index.value_ids(row.category_id)
+        for value_id in sorted(row.value_ids - have.keys()):
+            to_add.append(ProductLabel(product_id=product_id, value_id=value_id, source=LabelSource.IMPORT, created_by=user))
+            touched.add(product_id)
+        for value_id, (label_id, source) in have.items():
+            dropped_by_file = source == LabelSource.IMPORT and value_id not in row.value_ids
+            dropped_by_move = product_id in moved and value_id not in relevant
+            if dropped_by_file or dropped_by_move:
+                to_remove.append(label_id)
+                touched.add(product_id)
+    ProductLabel.objects.bulk_create(to_add)
+    ProductLabel.objects.filter(id__in=to_remove).delete()
+    result.labels_added += len(to_add)
+    result.labels_removed += len(to_remove)
+    return touched

@@ -1,0 +1,69 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from catalog.importing import import_products
+from taxonomy.problems import FileRefused
+
+
+class Command(BaseCommand):
+    help = (
+        "Import products from JSONL files (FORMATS.md): validate each whole file first, then upsert "
+        "by (seller, id) in one transaction per file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="JSONL files, imported one after the other")
+        parser.add_argument("--seller", help="seller slug for lines that name no seller")
+        parser.add_argument(
+            "--no-create-sellers", action="store_true", help="refuse sellers that do not exist yet instead of creating them"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, paths, seller=None, no_create_sellers=False, no_progress=False, **options):
+        for path in paths:
+            self._import(path, seller, not no_create_sellers, not no_progress)
+
+    def _import(self, path, seller, create_sellers, show_progress):
+        try:
+            size = os.path.getsize(path)
+            with open(path, "rb") as file, _Progress(path, size, show_progress) as progress:
+                result = import_products(
+                    file, name=path, default_seller=seller, create_sellers=create_sellers, on_progress=progress
+                )
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error.strerror}") from None
+        except FileRefused as refused:
+            for line in refused.lines():
+                self.stderr.write(f"{path}: {line}")
+            raise CommandError(refused.summary()) from None
+        summary = ", ".join(f"{key.replace('_', ' ')} {count}" for key, count in result.as_dict().items())
+        self.stdout.write(f"{path}: {summary}")
+
+
+class _Progress:
+    """One tqdm bar per phase (validate, write), in bytes of the file."""
+
+    def __init__(self, path, size, enabled):
+        self.name, self.size, self.enabled = os.path.basename(path), size, enabled
+        self.bar, self.phase = None, None
+
+    def __call__(self, phase, position):
+        if not self.enabled:
+            return
+        if phase != self.phase:
+            self._close()
+            self.phase = phase
+            self.bar = tqdm(total=self.size, desc=f"{self.name} {phase}", unit="B", unit_scale=True, leave=True)
+        self.bar.update(position - self.bar.n)
+
+    def _close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._close()
