@@ -4,6 +4,7 @@ Every variable is documented in README.md ("Configuration"). Bad values stop the
 start-up with the variable's name (see config/env.py). With no environment at all the project
 runs in its embedded mode: SQLite under var/, the filesystem Celery broker under var/, CPU.
 """
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -90,6 +91,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode runs a web server and a Celery worker on one file: wait for locks
     # instead of failing, take the write lock at BEGIN so two writers never deadlock on an
     # upgrade, and let readers proceed during writes (WAL).
+    # Tests get a file of their own (per process), so that a worker started in a subprocess
+    # by the pipeline tests sees the same test database.
+    _database["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     _database["OPTIONS"] = {
         "timeout": 60,
         "transaction_mode": "IMMEDIATE",
@@ -170,7 +174,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 # Embedded default: a broker on the local filesystem, so a fresh machine needs no Redis.
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env_str("ZOKUSEI_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed"):

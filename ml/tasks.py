@@ -172,13 +172,9 @@ def score_products(version_id: int, product_ids: list[int]) -> int:
         return 0
     paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))
     model = load_model(version)
-    known = set(model.label_space.categories)
-    documents = [
-        product_document(p, paths[p.category_id].split("\x1f"))
-        for p in products
-        if tuple(paths[p.category_id].split("\x1f")) in known
-    ]
-    predictions = list(model.predict(documents)) if documents else []
+    documents = [product_document(p, paths[p.category_id].split("\x1f")) for p in products]
+    # Products in categories the version was not trained on get no suggestions from it.
+    predictions = list(model.predict(documents, on_unknown="skip"))
     return apply_predictions(version, products, predictions)
 
 

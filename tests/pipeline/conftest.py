@@ -1,0 +1,201 @@
+"""A small Japanese catalogue, a tiny BERT built on the fly, and a real Celery worker."""
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from catalog.models import LabelSource, Product, ProductLabel, Seller
+from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SHOE_COLOURS = ["レッド", "ブルー", "ブラック"]
+SHOE_SIZES = ["25.0", "26.0", "27.0"]
+TV_COLOURS = ["ブラック", "ホワイト"]
+TV_SIZES = ["32型", "55型"]
+
+# Few, short epochs on a tiny encoder: the tests check the pipeline, not the model's quality;
+# a low fixed threshold makes sure the model suggests something to check.
+TINY_TRAINING = {
+    "epochs": 3, "batch_size": 8, "max_length": 32, "layers": 2, "lr": 1e-3, "head_lr": 1e-2,
+    "threshold_strategy": "fixed", "threshold": 0.05, "bf16": False, "device": "cpu", "seed": 0,
+}
+
+
+def _texts():
+    return [f"スニーカー {c} {s}cm 軽量" for c, s in itertools.product(SHOE_COLOURS, SHOE_SIZES)] + [
+        f"液晶テレビ {c} {s} 4K" for c, s in itertools.product(TV_COLOURS, TV_SIZES)
+    ]
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    from ml.xmc.scratch import build_scratch_encoder
+
+    folder = tmp_path_factory.mktemp("tiny-encoder")
+    return str(build_scratch_encoder(_texts() * 4, folder, hidden_size=32, layers=2, heads=2, japanese=True))
+
+
+@pytest.fixture
+def model_dir(tmp_path, settings):
+    settings.ZOKUSEI_MODEL_DIR = tmp_path / "models"
+    return settings.ZOKUSEI_MODEL_DIR
+
+
+@pytest.fixture
+def training_parameters(tiny_encoder):
+    return {**TINY_TRAINING, "encoder": tiny_encoder}
+
+
+class Catalogue:
+    """Two leaf categories with different relevant labels; each product has some labels, some
+    products none (those are the ones suggestions are for)."""
+
+    def __init__(self):
+        self.seller = Seller.objects.create(slug="shop-a", name="Shop A")
+        shoes = Category.objects.create(name="靴")
+        self.sneakers = Category.objects.create(name="スニーカー", parent=shoes)
+        appliances = Category.objects.create(name="家電")
+        self.tvs = Category.objects.create(name="テレビ", parent=appliances)
+        colour = Attribute.objects.create(name="カラー")
+        shoe_size = Attribute.objects.create(name="靴サイズ(cm)")
+        screen = Attribute.objects.create(name="画面サイズ")
+        self.values = {}
+        for name in sorted(set(SHOE_COLOURS + TV_COLOURS)):
+            self.values[("カラー", name)] = AttributeValue.objects.create(attribute=colour, name=name)
+        for name in SHOE_SIZES:
+            self.values[("靴サイズ(cm)", name)] = AttributeValue.objects.create(attribute=shoe_size, name=name)
+        for name in TV_SIZES:
+            self.values[("画面サイズ", name)] = AttributeValue.objects.create(attribute=screen, name=name)
+        CategoryAttribute.objects.create(category=shoes, attribute=colour, all_values=False).values.set(
+            [self.values[("カラー", c)] for c in SHOE_COLOURS]
+        )
+        CategoryAttribute.objects.create(category=self.sneakers, attribute=shoe_size)
+        CategoryAttribute.objects.create(category=appliances, attribute=colour, all_values=False).values.set(
+            [self.values[("カラー", c)] for c in TV_COLOURS]
+        )
+        CategoryAttribute.objects.create(category=self.tvs, attribute=screen)
+        self.products = []
+        number = itertools.count(1)
+        for repeat in range(3):
+            for colour_name, size in itertools.product(SHOE_COLOURS, SHOE_SIZES):
+                labelled = repeat < 2
+                self._product(next(number), self.sneakers, f"スニーカー {colour_name} {size}cm 軽量",
+                              [("カラー", colour_name), ("靴サイズ(cm)", size)] if labelled else [])
+            for colour_name, size in itertools.product(TV_COLOURS, TV_SIZES):
+                labelled = repeat < 2
+                self._product(next(number), self.tvs, f"液晶テレビ {colour_name} {size} 4K",
+                              [("カラー", colour_name), ("画面サイズ", size)] if labelled else [])
+
+    def _product(self, number, category, title, labels):
+        product = Product.objects.create(
+            seller=self.seller, external_id=f"P-{number:03d}", category=category, title=title, description=""
+        )
+        for pair in labels:
+            ProductLabel.objects.create(product=product, value=self.values[pair], source=LabelSource.IMPORT)
+        self.products.append(product)
+
+
+@pytest.fixture
+def catalogue(db):
+    return Catalogue()
+
+
+@pytest.fixture
+def eager_celery(settings):
+    """Tasks run inline where they are sent (for tests that are not about the worker)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def celery_worker(tmp_path):
+    """A real Celery worker (in a thread) consuming every queue of the configured broker.
+
+    With the embedded filesystem broker it gets a folder of its own, so that no other worker
+    on this machine takes its tasks.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    original_options = app.conf.broker_transport_options
+    if app.conf.broker_url.startswith("filesystem://"):
+        folder = tmp_path / "broker"
+        folder.mkdir()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False,
+        }
+    app.pool.force_close_all()
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, queues=["default", "training", "inference"],
+        shutdown_timeout=60,
+    ) as worker:
+        yield worker
+    app.conf.broker_transport_options = original_options
+    app.pool.force_close_all()
+
+
+def catalogue_taxonomy() -> dict:
+    """The Catalogue's taxonomy in the format of FORMATS.md."""
+    return {
+        "attributes": [
+            {"name": "カラー", "values": [{"name": n} for n in sorted(set(SHOE_COLOURS + TV_COLOURS))]},
+            {"name": "靴サイズ(cm)", "values": [{"name": n} for n in SHOE_SIZES]},
+            {"name": "画面サイズ", "values": [{"name": n} for n in TV_SIZES]},
+        ],
+        "categories": [
+            {"path": ["靴"], "attributes": {"カラー": SHOE_COLOURS}},
+            {"path": ["靴", "スニーカー"], "attributes": {"靴サイズ(cm)": "*"}},
+            {"path": ["家電"], "attributes": {"カラー": TV_COLOURS}},
+            {"path": ["家電", "テレビ"], "attributes": {"画面サイズ": "*"}},
+        ],
+    }
+
+
+def catalogue_training_products() -> list[dict]:
+    products = []
+    for colour, size in itertools.product(SHOE_COLOURS, SHOE_SIZES):
+        for copy in range(2):
+            products.append({"id": f"s-{colour}-{size}-{copy}", "category": ["靴", "スニーカー"],
+                             "title": f"スニーカー {colour} {size}cm 軽量", "description": "",
+                             "labels": [["カラー", colour], ["靴サイズ(cm)", size]]})
+    for colour, size in itertools.product(TV_COLOURS, TV_SIZES):
+        for copy in range(2):
+            products.append({"id": f"t-{colour}-{size}-{copy}", "category": ["家電", "テレビ"],
+                             "title": f"液晶テレビ {colour} {size} 4K", "description": "",
+                             "labels": [["カラー", colour], ["画面サイズ", size]]})
+    return products
+
+
+@pytest.fixture(scope="session")
+def trained_artifact(tmp_path_factory, tiny_encoder):
+    """One tiny model trained on the catalogue's data, shared by the tests that only use it."""
+    from ml.xmc.config import TrainConfig
+    from ml.xmc.train import train
+
+    folder = tmp_path_factory.mktemp("trained") / "model"
+    config = TrainConfig.from_dict({**TINY_TRAINING, "encoder": tiny_encoder})
+    train(catalogue_taxonomy(), catalogue_training_products(), config, folder)
+    return folder
+
+
+@pytest.fixture
+def registered_version(db, trained_artifact, model_dir):
+    """A model version (not yet active) whose artifact is a private copy of the trained one."""
+    import shutil
+
+    from ml.versions import register_version
+
+    def register(name="v"):
+        folder = Path(model_dir) / name
+        shutil.copytree(trained_artifact, folder)
+        return register_version(run=None, artifact_dir=folder, encoder="tiny", label_count=9,
+                                taxonomy_revision=0, metrics={"micro_f1": 0.5})
+
+    return register

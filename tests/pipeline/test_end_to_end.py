@@ -1,0 +1,84 @@
+"""Import → train → activate → suggestions within relevant labels → decisions → next snapshot.
+
+Runs through a real Celery worker on the configured broker (Redis and PostgreSQL in CI).
+"""
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from catalog.models import Decision, DecisionAction, LabelSource, ProductLabel, Suggestion, SuggestionStatus
+from ml import runs, versions
+from ml.models import ModelVersion, RunStatus, TrainingRun
+from ml.snapshots import create_snapshot, read_snapshot_products
+from taxonomy.relevance import relevant_value_ids
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(condition, timeout=240, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions_back(
+    catalogue, model_dir, training_parameters, celery_worker, django_user_model
+):
+    # given a staff member and the catalogue in the database
+    staff = django_user_model.objects.create_user("sakura", password="x", is_staff=True)
+
+    # when staff start a run, the worker trains it, writing progress as it goes
+    run = runs.start_training_run(staff, training_parameters)
+    run = wait_for(
+        lambda: (r := TrainingRun.objects.get(pk=run.pk)).is_finished and r, what="the training run to end"
+    )
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.loss_history and run.percent == 100.0 and run.total_steps > 0
+    assert {"micro_f1", "macro_f1", "p@1", "groups"} <= set(run.metrics)
+    version = ModelVersion.objects.get(run=run)
+
+    # and activating the version scores the whole catalogue on the inference queue
+    versions.activate_version(version.pk, staff)
+    unlabelled = [p for p in catalogue.products if not p.labels.exists()]
+    wait_for(
+        lambda: Suggestion.objects.filter(product__in=unlabelled).values("product").distinct().count() == len(unlabelled),
+        what="suggestions for every unlabelled product",
+    )
+
+    # then every suggestion is relevant to its product's category and not already a label
+    suggestions = list(Suggestion.objects.select_related("product"))
+    assert suggestions
+    for suggestion in suggestions:
+        assert suggestion.value_id in relevant_value_ids(suggestion.product.category_id)
+        assert not ProductLabel.objects.filter(product=suggestion.product, value=suggestion.value).exists()
+        assert suggestion.model_version_id == version.pk and 0.0 <= suggestion.score <= 1.0
+
+    # when a seller accepts one suggestion and rejects another
+    accepted, rejected = suggestions[0], next(s for s in suggestions[1:] if s.product_id != suggestions[0].product_id)
+    record_decision(accepted, DecisionAction.ACCEPT, staff)
+    record_decision(rejected, DecisionAction.REJECT, staff)
+
+    # then the next run's snapshot has the accepted pair as a positive, the rejected one as a negative
+    snapshot = create_snapshot(seed=1, held_out_fraction=0.0)
+    products = {p["id"]: p for p in read_snapshot_products(snapshot, "train")}
+    pair = lambda s: [s.value.attribute.name, s.value.name]  # noqa: E731
+    assert pair(accepted) in products[str(accepted.product_id)]["labels"]
+    assert pair(rejected) in products[str(rejected.product_id)]["negatives"]
+    assert snapshot.last_decision_id == Decision.objects.latest("id").pk
+
+
+def record_decision(suggestion, action, user):
+    """What the review UI does (catalog.review); kept minimal here to test the pipeline alone."""
+    status = SuggestionStatus.ACCEPTED if action == DecisionAction.ACCEPT else SuggestionStatus.REJECTED
+    Suggestion.objects.filter(pk=suggestion.pk).update(status=status)
+    if action == DecisionAction.ACCEPT:
+        ProductLabel.objects.create(product=suggestion.product, value=suggestion.value, source=LabelSource.SUGGESTION)
+    Decision.objects.create(
+        suggestion=suggestion, action=action, user=user, model_version=suggestion.model_version, score=suggestion.score
+    )

@@ -1,0 +1,80 @@
+import pytest
+
+from catalog.models import Product, ProductLabel, Suggestion, SuggestionStatus
+from ml import versions
+from ml.tasks import score_catalogue, score_products, withdraw_irrelevant
+from taxonomy.models import CategoryAttribute
+from taxonomy.relevance import relevant_value_ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def active_version(registered_version, eager_celery, catalogue):
+    version = registered_version("active")
+    versions.activate_version(version.pk)  # eager: scores the catalogue at once
+    return version
+
+
+def test_it_scores_the_catalogue_on_activation_within_relevant_labels(active_version, catalogue):
+    suggestions = list(Suggestion.objects.select_related("product"))
+    assert suggestions
+    for suggestion in suggestions:
+        assert suggestion.value_id in relevant_value_ids(suggestion.product.category_id)
+        assert not ProductLabel.objects.filter(product=suggestion.product, value=suggestion.value).exists()
+
+
+def test_it_writes_nothing_twice_when_scoring_runs_twice(active_version, catalogue):
+    ids = [p.pk for p in catalogue.products]
+    before = sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status"))
+
+    score_products(active_version.pk, ids)
+    score_catalogue(active_version.pk)
+
+    assert sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status")) == before
+
+
+def test_it_never_suggests_again_what_a_seller_rejected(active_version, catalogue):
+    suggestion = Suggestion.objects.first()
+    Suggestion.objects.filter(pk=suggestion.pk).update(status=SuggestionStatus.REJECTED)
+
+    score_products(active_version.pk, [suggestion.product_id])
+
+    assert Suggestion.objects.get(pk=suggestion.pk).status == SuggestionStatus.REJECTED
+    assert Suggestion.objects.filter(product=suggestion.product_id, value=suggestion.value_id).count() == 1
+
+
+def test_it_withdraws_pending_suggestions_the_taxonomy_no_longer_allows(active_version, catalogue):
+    # given pending screen-size suggestions on televisions
+    screen = CategoryAttribute.objects.get(category=catalogue.tvs, attribute__name="画面サイズ")
+    pending = Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ")
+    assert pending.exists()
+
+    # when the admin removes the attribute from the category (eager: the withdrawal runs on commit)
+    screen.delete()
+    withdraw_irrelevant()
+
+    # then none of them is pending any more
+    assert not Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ").exists()
+
+
+def test_it_scores_a_product_created_after_activation_once_committed(active_version, catalogue, django_capture_on_commit_callbacks):
+    from catalog.signals import products_changed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product = Product.objects.create(
+            seller=catalogue.seller, external_id="NEW-1", category=catalogue.sneakers, title="スニーカー ブルー 26.0cm"
+        )
+        products_changed.send(sender=Product, product_ids=[product.pk])
+
+    assert Suggestion.objects.filter(product=product).exists()
+
+
+def test_it_does_not_score_with_a_version_that_is_no_longer_active(registered_version, eager_celery, catalogue):
+    old = registered_version("old")
+    versions.activate_version(old.pk)
+    versions.activate_version(registered_version("new").pk)
+    Suggestion.objects.all().delete()
+
+    assert score_products(old.pk, [p.pk for p in catalogue.products]) == 0
+    assert not Suggestion.objects.exists()
