@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "catalog",
     "ml",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [
