@@ -2,6 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("accounts.api_urls")),
     path("", include("taxonomy.api_urls")),
     path("", include("catalog.api_urls")),
     path("", include("ml.api_urls")),

@@ -22,7 +22,7 @@ from django.db import transaction
 from .models import Attribute, AttributeValue, Category, CategoryAttribute
 from .names import PATH_SEPARATOR, normalize_name, path_key
 from .problems import Problems
-from .signals import bump_revision
+from .signals import bump_revision, taxonomy_imported
 
 ALL_VALUES = "*"
 
@@ -243,6 +243,7 @@ def import_taxonomy(file, name: str = "taxonomy.json") -> TaxonomyImportResult:
         result = _write(plan)
         if result.changed:
             bump_revision()
+            transaction.on_commit(lambda: taxonomy_imported.send(sender=TaxonomyImportResult))
     return result
 
 

@@ -1,10 +1,17 @@
-"""Every change to the taxonomy bumps TaxonomyRevision, which keys relevance caches."""
+"""Every change to the taxonomy bumps TaxonomyRevision, which keys relevance caches.
+
+`taxonomy_imported` is sent after the transaction of a taxonomy import that changed something
+commits (no arguments besides the sender). Imports write with bulk operations, which send no
+post_save signals; listeners that react to taxonomy edits should connect to it as well.
+"""
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision
+
+taxonomy_imported = Signal()
 
 
 def bump_revision():

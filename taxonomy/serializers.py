@@ -1,0 +1,140 @@
+from rest_framework import serializers
+
+from .models import Attribute, AttributeValue, Category, CategoryAttribute
+from .names import PATH_SEPARATOR, normalize_name
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    path = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Names from the top category down.")
+    is_leaf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "path", "depth", "is_leaf"]
+        read_only_fields = ["depth"]
+
+    def get_is_leaf(self, category) -> bool:
+        children = getattr(category, "child_count", None)
+        return not category.children.exists() if children is None else children == 0
+
+    def validate(self, data):
+        name = normalize_name(data.get("name", getattr(self.instance, "name", "")))
+        parent = data.get("parent", getattr(self.instance, "parent", None))
+        if not name:
+            raise serializers.ValidationError({"name": "A category needs a name."})
+        key = (parent.path_key + PATH_SEPARATOR if parent else "") + name
+        clash = Category.objects.filter(path_key=key)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+            if parent and (parent.pk == self.instance.pk or parent.path_key.startswith(self.instance.path_key + PATH_SEPARATOR)):
+                raise serializers.ValidationError({"parent": "A category cannot move under itself or its descendants."})
+        if clash.exists():
+            raise serializers.ValidationError({"name": "This parent already has a category of that name."})
+        return data
+
+
+class LabelSerializer(serializers.Serializer):
+    """One label (attribute-value pair), by its AttributeValue id."""
+
+    id = serializers.IntegerField()
+    attribute = serializers.CharField()
+    value = serializers.CharField()
+
+
+class AttributeValueSerializer(serializers.ModelSerializer):
+    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = AttributeValue
+        fields = ["id", "attribute", "name", "aliases"]
+
+    def validate(self, data):
+        attribute = data.get("attribute", getattr(self.instance, "attribute", None))
+        name = normalize_name(data.get("name", getattr(self.instance, "name", "")))
+        clash = AttributeValue.objects.filter(attribute=attribute, name=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": f"{attribute} already has the value {name!r}."})
+        return data
+
+
+class NestedValueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AttributeValue
+        fields = ["id", "name", "aliases"]
+
+
+class AttributeSerializer(serializers.ModelSerializer):
+    values = NestedValueSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Attribute
+        fields = ["id", "name", "values"]
+
+    def validate_name(self, name):
+        name = normalize_name(name)
+        clash = Attribute.objects.filter(name=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("An attribute of that name exists.")
+        return name
+
+
+class CategoryAttributeSerializer(serializers.ModelSerializer):
+    values = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=AttributeValue.objects.all(),
+        help_text="The allowed values when all_values is false.",
+    )
+
+    class Meta:
+        model = CategoryAttribute
+        fields = ["id", "category", "attribute", "all_values", "values"]
+        validators = []  # the unique pair is checked in validate() with a clearer message
+
+    def validate(self, data):
+        category = data.get("category", getattr(self.instance, "category", None))
+        attribute = data.get("attribute", getattr(self.instance, "attribute", None))
+        all_values = data.get("all_values", getattr(self.instance, "all_values", True))
+        values = data.get("values")
+        clash = CategoryAttribute.objects.filter(category=category, attribute=attribute)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"attribute": f"{category} already has {attribute} assigned."})
+        if values:
+            if all_values:
+                raise serializers.ValidationError({"values": 'List values only when all_values is false ("*" allows all).'})
+            foreign = [value.name for value in values if value.attribute_id != attribute.pk]
+            if foreign:
+                raise serializers.ValidationError({"values": f"Not values of {attribute}: {', '.join(foreign)}."})
+        if all_values:
+            data["values"] = []
+        return data
+
+
+class FileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class TaxonomyImportResultSerializer(serializers.Serializer):
+    attributes_created = serializers.IntegerField()
+    values_created = serializers.IntegerField()
+    values_updated = serializers.IntegerField()
+    categories_created = serializers.IntegerField()
+    assignments_created = serializers.IntegerField()
+    assignments_updated = serializers.IntegerField()
+    assignments_deleted = serializers.IntegerField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class FileRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    problem_count = serializers.IntegerField()
+    problems = ProblemSerializer(many=True)
