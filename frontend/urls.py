@@ -1,6 +1,54 @@
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .views import review, staff
+
+pages = [
+    path("", review.home, name="home"),
+    # Sellers (and staff, who see every seller's products).
+    path("queue/", review.queue, name="queue"),
+    path("products/<int:pk>/", review.product, name="product"),
+    path("products/<int:pk>/next/", review.next_product, name="next_product"),
+    path(
+        "products/<int:pk>/suggestions/<int:suggestion_id>/accept/",
+        review.decide,
+        {"action": "accept"},
+        name="accept",
+    ),
+    path(
+        "products/<int:pk>/suggestions/<int:suggestion_id>/reject/",
+        review.decide,
+        {"action": "reject"},
+        name="reject",
+    ),
+    path(
+        "products/<int:pk>/suggestions/<int:suggestion_id>/correct/",
+        review.decide,
+        {"action": "correct"},
+        name="correct",
+    ),
+    path("products/<int:pk>/accept-above/", review.accept_above, name="accept_above"),
+    path("products/<int:pk>/attributes/<int:attribute_id>/reject-rest/", review.reject_rest, name="reject_rest"),
+    path("products/<int:pk>/undo/", review.undo, name="undo"),
+    # Staff.
+    path("staff/", staff.overview, name="overview"),
+    path("staff/runs/", staff.runs, name="runs"),
+    path("staff/runs/start/", staff.start_run, name="start_run"),
+    path("staff/runs/<int:pk>/", staff.run_detail, name="run"),
+    path("staff/runs/<int:pk>/progress.json", staff.run_progress, name="run_progress"),
+    path("staff/runs/<int:pk>/cancel/", staff.cancel_run, name="cancel_run"),
+    path("staff/versions/", staff.versions, name="versions"),
+    path("staff/versions/<int:pk>/activate/", staff.activate_version, name="activate_version"),
+    path("staff/versions/roll-back/", staff.roll_back, name="roll_back"),
+]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    # Outside the namespace: settings.LOGIN_URL and LOGOUT_REDIRECT_URL name them "login".
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="frontend/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((pages, "frontend"))),
 ]

@@ -1,0 +1,194 @@
+"""What a person does with suggestions: accept, reject, correct, bulk actions and undo.
+
+Every function here is one transaction. The suggestion rows it changes are locked first
+(`select_for_update`), so two tabs or two people deciding the same suggestion at once cannot
+both record a decision: the second one waits, then sees that the suggestion is no longer
+pending. Each decision records who, when, the model version and the score, and changes the
+product's labels in the same transaction, so the labels are training data at once.
+
+Sellers act on their own products only; a suggestion on another seller's product looks as
+if it did not exist (`Suggestion.DoesNotExist`), so pages answer 404 rather than 403.
+"""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_seller, is_staff_member
+
+from .models import Decision, DecisionAction, Product, ProductLabel, Suggestion, SuggestionStatus
+
+
+def visible_products(user):
+    """The products `user` may see and review: all for staff, their seller's for sellers."""
+    if is_staff_member(user):
+        return Product.objects.all()
+    if is_seller(user):
+        return Product.objects.filter(seller_id=user.seller_id)
+    return Product.objects.none()
+
+
+def visible_suggestions(user):
+    if is_staff_member(user):
+        return Suggestion.objects.all()
+    if is_seller(user):
+        return Suggestion.objects.filter(product__seller_id=user.seller_id)
+    return Suggestion.objects.none()
+
+
+def _locked(queryset):
+    # Only the suggestion rows are locked (`of=("self",)`), not the joined product or value.
+    return queryset.select_for_update(of=("self",)).select_related("product", "value")
+
+
+def _lock_pending(user, suggestion_id) -> Suggestion:
+    suggestion = _locked(visible_suggestions(user)).get(pk=suggestion_id)
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise ValidationError(
+            _("This suggestion was already decided (%(status)s).") % {"status": suggestion.get_status_display()},
+            code="not_pending",
+        )
+    return suggestion
+
+
+def _record(user, suggestion, action, corrected_value=None) -> Decision:
+    # The decision is written before the label it causes, so a label created by this decision
+    # is never older than the decision (undo relies on that to leave older labels alone).
+    decision = Decision.objects.create(
+        suggestion=suggestion,
+        action=action,
+        corrected_value=corrected_value,
+        user=user,
+        model_version_id=suggestion.model_version_id,
+        score=suggestion.score,
+    )
+    suggestion.status = {
+        DecisionAction.ACCEPT: SuggestionStatus.ACCEPTED,
+        DecisionAction.REJECT: SuggestionStatus.REJECTED,
+        DecisionAction.CORRECT: SuggestionStatus.CORRECTED,
+    }[action]
+    suggestion.save(update_fields=["status", "updated_at"])
+    return decision
+
+
+def _accept(user, suggestion) -> Decision:
+    decision = _record(user, suggestion, DecisionAction.ACCEPT)
+    ProductLabel.objects.get_or_create(
+        product_id=suggestion.product_id,
+        value_id=suggestion.value_id,
+        defaults={"source": "suggestion", "created_by": user},
+    )
+    return decision
+
+
+def _reject(user, suggestion) -> Decision:
+    return _record(user, suggestion, DecisionAction.REJECT)
+
+
+def accept(user, suggestion_id) -> Decision:
+    """The product carries the suggested value: it becomes a label (source "suggestion")."""
+    with transaction.atomic():
+        return _accept(user, _lock_pending(user, suggestion_id))
+
+
+def reject(user, suggestion_id) -> Decision:
+    """The product does not carry the suggested value (an explicit negative for training)."""
+    with transaction.atomic():
+        return _reject(user, _lock_pending(user, suggestion_id))
+
+
+def correction_choices(suggestion):
+    """Other values of the suggestion's attribute that the product's category allows."""
+    from taxonomy.models import AttributeValue
+    from taxonomy.relevance import relevant_value_ids
+
+    relevant = relevant_value_ids(suggestion.product.category_id)
+    return (
+        AttributeValue.objects.filter(attribute_id=suggestion.value.attribute_id, pk__in=relevant)
+        .exclude(pk=suggestion.value_id)
+        .order_by("name")
+    )
+
+
+def correct(user, suggestion_id, value_id) -> Decision:
+    """The product carries another value of the same attribute instead of the suggested one.
+
+    The chosen value becomes a label entered by the seller; the suggestion is marked
+    corrected (for training, a negative for the suggested value).
+    """
+    with transaction.atomic():
+        suggestion = _lock_pending(user, suggestion_id)
+        value = correction_choices(suggestion).filter(pk=value_id).first()
+        if value is None:
+            raise ValidationError(
+                _("Choose another value of %(attribute)s that this category allows.")
+                % {"attribute": suggestion.value.attribute.name},
+                code="invalid_value",
+            )
+        decision = _record(user, suggestion, DecisionAction.CORRECT, corrected_value=value)
+        ProductLabel.objects.get_or_create(
+            product_id=suggestion.product_id, value=value, defaults={"source": "seller", "created_by": user}
+        )
+        return decision
+
+
+def _lock_product_pending(user, product_id, **filters):
+    product = visible_products(user).get(pk=product_id)
+    # Ordered by id so that two bulk actions on one product lock rows in the same order.
+    return list(
+        _locked(Suggestion.objects.filter(product=product, status=SuggestionStatus.PENDING, **filters)).order_by("id")
+    )
+
+
+def accept_above(user, product_id, min_score: float, attribute_id=None) -> list[Decision]:
+    """Accept every pending suggestion of the product whose score is at least `min_score`."""
+    if not 0.0 <= min_score <= 1.0:
+        raise ValidationError(_("The confidence must be between 0 and 1."), code="invalid_score")
+    filters = {"score__gte": min_score}
+    if attribute_id is not None:
+        filters["value__attribute_id"] = attribute_id
+    with transaction.atomic():
+        return [_accept(user, suggestion) for suggestion in _lock_product_pending(user, product_id, **filters)]
+
+
+def reject_rest(user, product_id, attribute_id) -> list[Decision]:
+    """Reject the suggestions of one attribute that are still pending on the product."""
+    with transaction.atomic():
+        suggestions = _lock_product_pending(user, product_id, value__attribute_id=attribute_id)
+        return [_reject(user, suggestion) for suggestion in suggestions]
+
+
+def last_decision(user, product_id=None):
+    """The newest decision `user` made (on `product_id` if given) that they may still undo."""
+    decisions = Decision.objects.filter(user=user, suggestion__in=visible_suggestions(user))
+    if product_id is not None:
+        decisions = decisions.filter(suggestion__product_id=product_id)
+    return decisions.select_related("suggestion__value", "corrected_value").order_by("-created_at", "-id").first()
+
+
+def undo_last(user, product_id=None):
+    """Undo `user`'s newest decision: the suggestion is pending again, its labels restored.
+
+    Returns the suggestion, or None when there is nothing to undo. A label the decision
+    created is removed; a label the product already had before the decision stays.
+    """
+    with transaction.atomic():
+        decision = last_decision(user, product_id)
+        if decision is None:
+            return None
+        suggestion = _locked(Suggestion.objects.filter(pk=decision.suggestion_id)).get()
+        # Checked again under the lock: another undo may have got there first.
+        decision = Decision.objects.filter(pk=decision.pk).first()
+        if decision is None:
+            return None
+        label_value_id = {
+            DecisionAction.ACCEPT: suggestion.value_id,
+            DecisionAction.CORRECT: decision.corrected_value_id,
+        }.get(decision.action)
+        if label_value_id is not None:
+            ProductLabel.objects.filter(
+                product_id=suggestion.product_id, value_id=label_value_id, created_at__gte=decision.created_at
+            ).delete()
+        decision.delete()
+        suggestion.status = SuggestionStatus.PENDING
+        suggestion.save(update_fields=["status", "updated_at"])
+        return suggestion

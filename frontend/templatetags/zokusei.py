@@ -1,0 +1,36 @@
+"""Template helpers of the web UI."""
+from django import template
+from django.conf import settings
+
+from accounts.roles import is_staff_member, is_taxonomy_admin
+
+register = template.Library()
+
+
+@register.simple_tag
+def demo_mode():
+    return settings.ZOKUSEI_DEMO
+
+
+@register.filter
+def staff_member(user):
+    return is_staff_member(user)
+
+
+@register.filter
+def taxonomy_admin(user):
+    return is_taxonomy_admin(user)
+
+
+@register.filter
+def category_path(category):
+    return " › ".join(category.path) if category is not None else ""
+
+
+@register.filter
+def percent(value):
+    """0.873 → 87 (for bar widths)."""
+    try:
+        return max(0, min(100, round(float(value) * 100)))
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,185 @@
+"""Staff pages: training runs, model versions, catalogue overview.
+
+State changes go through the ML app's domain functions (ml.runs, ml.versions); their
+ValidationError / PermissionDenied messages are shown to the user as they are.
+"""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ml import runs as ml_runs
+from ml import versions as ml_versions
+from ml.models import ModelVersion, TrainingRun
+
+from ..figures import evaluation_tables, loss_chart, side_by_side
+from ..forms import StartRunForm
+from ..overview import catalogue_overview
+from .access import staff_required
+
+RUNS_PER_PAGE = 50
+
+
+@staff_required
+@require_GET
+def runs(request):
+    return render(
+        request,
+        "frontend/runs.html",
+        {
+            "runs": TrainingRun.objects.select_related("requested_by", "model_version")[:RUNS_PER_PAGE],
+            "form": StartRunForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def start_run(request):
+    form = StartRunForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "frontend/runs.html",
+            {"runs": TrainingRun.objects.select_related("requested_by")[:RUNS_PER_PAGE], "form": form},
+            status=400,
+        )
+    try:
+        run = ml_runs.start_training_run(request.user, form.parameters())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("frontend:runs")
+    return redirect("frontend:run", pk=run.pk)
+
+
+def run_progress_data(run: TrainingRun) -> dict:
+    """What the run page polls: everything that moves while a run trains."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_display": run.get_status_display(),
+        "stage": run.stage,
+        "percent": run.percent,
+        "epoch": run.epoch,
+        "total_epochs": run.total_epochs,
+        "step": run.step,
+        "total_steps": run.total_steps,
+        "throughput": run.throughput,
+        "loss_history": run.loss_history,
+        "error": run.error,
+        "finished": run.is_finished,
+        "cancel_requested": run.cancel_requested,
+    }
+
+
+@staff_required
+@require_GET
+def run_detail(request, pk):
+    run = get_object_or_404(TrainingRun.objects.select_related("requested_by", "snapshot"), pk=pk)
+    version = ModelVersion.objects.filter(run=run).first()
+    return render(
+        request,
+        "frontend/run.html",
+        {
+            "run": run,
+            "version": version,
+            "progress": run_progress_data(run),
+            "progress_url": reverse("frontend:run_progress", args=[run.pk]),
+            "chart": loss_chart(run.loss_history),
+            "tables": evaluation_tables(run.metrics),
+            "comparison_tables": evaluation_tables(run.comparison),
+        },
+    )
+
+
+@staff_required
+@require_GET
+def run_progress(request, pk):
+    run = get_object_or_404(TrainingRun, pk=pk)
+    # The chart comes drawn, so the page and the poll share one drawing routine.
+    response = JsonResponse({**run_progress_data(run), "chart_html": str(loss_chart(run.loss_history))})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def cancel_run(request, pk):
+    get_object_or_404(TrainingRun, pk=pk)
+    try:
+        ml_runs.request_cancel(pk, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Cancellation requested."))
+    return redirect("frontend:run", pk=pk)
+
+
+def _version_or_none(value):
+    try:
+        return ModelVersion.objects.select_related("run").get(pk=int(value))
+    except (TypeError, ValueError, ModelVersion.DoesNotExist):
+        return None
+
+
+@staff_required
+@require_GET
+def versions(request):
+    all_versions = list(ModelVersion.objects.select_related("run", "activated_by", "previous_active"))
+    active = next((v for v in all_versions if v.is_active), None)
+    left = _version_or_none(request.GET.get("a")) or active or (all_versions[0] if all_versions else None)
+    right = _version_or_none(request.GET.get("b"))
+    if right is None:
+        right = next((v for v in all_versions if left is None or v.pk != left.pk), None)
+    return render(
+        request,
+        "frontend/versions.html",
+        {
+            "versions": all_versions,
+            "active": active,
+            "left": left,
+            "right": right,
+            "columns": [(v, evaluation_tables(v.metrics)) for v in (left, right) if v is not None],
+            "comparison": compare_tables(left, right),
+        },
+    )
+
+
+def compare_tables(left, right):
+    if left is None or right is None:
+        return None
+    return side_by_side(left.metrics, right.metrics)
+
+
+@staff_required
+@require_POST
+def activate_version(request, pk):
+    get_object_or_404(ModelVersion, pk=pk)
+    try:
+        version = ml_versions.activate_version(pk, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Model version %(id)d is now active.") % {"id": version.pk})
+    return redirect("frontend:versions")
+
+
+@staff_required
+@require_POST
+def roll_back(request):
+    try:
+        version = ml_versions.roll_back(request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Rolled back: model version %(id)d is active again.") % {"id": version.pk})
+    return redirect("frontend:versions")
+
+
+@staff_required
+@require_GET
+def overview(request):
+    return render(request, "frontend/overview.html", catalogue_overview())
