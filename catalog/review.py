@@ -15,19 +15,12 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_seller, is_staff_member
 
-from .models import Decision, DecisionAction, Product, ProductLabel, Suggestion, SuggestionStatus
-
-
-def visible_products(user):
-    """The products `user` may see and review: all for staff, their seller's for sellers."""
-    if is_staff_member(user):
-        return Product.objects.all()
-    if is_seller(user):
-        return Product.objects.filter(seller_id=user.seller_id)
-    return Product.objects.none()
+from .access import visible_products
+from .models import Decision, DecisionAction, LabelSource, ProductLabel, Suggestion, SuggestionStatus
 
 
 def visible_suggestions(user):
+    """Suggestions on the products `user` may see (catalog/access.py)."""
     if is_staff_member(user):
         return Suggestion.objects.all()
     if is_seller(user):
@@ -75,7 +68,7 @@ def _accept(user, suggestion) -> Decision:
     ProductLabel.objects.get_or_create(
         product_id=suggestion.product_id,
         value_id=suggestion.value_id,
-        defaults={"source": "suggestion", "created_by": user},
+        defaults={"source": LabelSource.SUGGESTION, "created_by": user},
     )
     return decision
 
@@ -126,7 +119,7 @@ def correct(user, suggestion_id, value_id) -> Decision:
             )
         decision = _record(user, suggestion, DecisionAction.CORRECT, corrected_value=value)
         ProductLabel.objects.get_or_create(
-            product_id=suggestion.product_id, value=value, defaults={"source": "seller", "created_by": user}
+            product_id=suggestion.product_id, value=value, defaults={"source": LabelSource.SELLER, "created_by": user}
         )
         return decision
 

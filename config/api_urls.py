@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("taxonomy.api_urls")),
     path("", include("catalog.api_urls")),
+    path("", include("catalog.review_api")),
     path("", include("ml.api_urls")),
 ]

@@ -122,6 +122,20 @@
     if (start >= 0) select(start, false);
   }
 
+  /* ---- queue: j/k move between products, Enter opens one ---------------------------- */
+  function setUpQueue(table) {
+    var links = Array.prototype.slice.call(table.querySelectorAll("tbody a.product-link"));
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || typingIn(event.target)) return;
+      if (event.key !== "j" && event.key !== "k") return;
+      if (!links.length) return;
+      event.preventDefault();
+      var index = links.indexOf(document.activeElement);
+      index = event.key === "j" ? index + 1 : index - 1;
+      links[Math.max(0, Math.min(links.length - 1, index))].focus();
+    });
+  }
+
   /* ---- training run: poll the progress JSON while the run is not finished ------------ */
   var POLL_INTERVAL_MS = 1500;
 
@@ -169,6 +183,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var article = document.querySelector("article.product-review");
     if (article) setUpReview(article);
+    var queue = document.querySelector("table.queue");
+    if (queue) setUpQueue(queue);
     var progress = document.getElementById("run-progress");
     if (progress) setUpRunProgress(progress);
   });

@@ -1,0 +1,141 @@
+"""REST API of reviewing: the same actions as the review pages, for scripts and other UIs.
+
+    GET  /api/review/suggestions/?product=&status=&attribute=   suggestions the user may see
+    POST /api/review/suggestions/{id}/accept/ | reject/ | correct/ {"value": id}
+    POST /api/review/products/{id}/accept-above/ {"min_score": 0.9}
+    POST /api/review/products/{id}/reject-rest/ {"attribute": id}
+    POST /api/review/products/{id}/undo/
+
+Sellers act on their own products only (others' answer 404); every action is one call to
+catalog/review.py. A refused action (already decided, value not allowed) answers 400.
+"""
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from . import review
+from .models import Decision, Suggestion
+from .permissions import IsSellerOrStaff
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    attribute = serializers.CharField(source="value.attribute.name", read_only=True)
+    value_name = serializers.CharField(source="value.name", read_only=True)
+
+    class Meta:
+        model = Suggestion
+        fields = ["id", "product", "value", "attribute", "value_name", "model_version", "score", "status", "created_at"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = Decision
+        fields = ["id", "suggestion", "action", "corrected_value", "user", "created_at", "model_version", "score"]
+        read_only_fields = fields
+
+
+class CorrectSerializer(serializers.Serializer):
+    value = serializers.IntegerField(help_text="Another value of the same attribute that the category allows.")
+
+
+class AcceptAboveSerializer(serializers.Serializer):
+    min_score = serializers.FloatField(min_value=0.0, max_value=1.0)
+
+
+class RejectRestSerializer(serializers.Serializer):
+    attribute = serializers.IntegerField()
+
+
+def _call(function):
+    try:
+        return function()
+    except ObjectDoesNotExist:
+        raise NotFound from None
+    except DjangoValidationError as error:
+        raise ValidationError({"detail": error.messages}) from None
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SuggestionSerializer
+    permission_classes = [IsSellerOrStaff]
+    filterset_fields = ["product", "status", "value__attribute"]
+    ordering_fields = ["score", "created_at"]
+
+    def get_queryset(self):
+        return review.visible_suggestions(self.request.user).select_related("value__attribute").order_by("id")
+
+    @extend_schema(request=None, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return Response(DecisionSerializer(_call(lambda: review.accept(request.user, int(pk)))).data)
+
+    @extend_schema(request=None, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return Response(DecisionSerializer(_call(lambda: review.reject(request.user, int(pk)))).data)
+
+    @extend_schema(request=CorrectSerializer, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        value_id = _valid(CorrectSerializer, request)["value"]
+        return Response(DecisionSerializer(_call(lambda: review.correct(request.user, int(pk), value_id))).data)
+
+
+class AcceptAboveView(APIView):
+    permission_classes = [IsSellerOrStaff]
+
+    @extend_schema(request=AcceptAboveSerializer, responses=DecisionSerializer(many=True))
+    def post(self, request, pk):
+        min_score = _valid(AcceptAboveSerializer, request)["min_score"]
+        decisions = _call(lambda: review.accept_above(request.user, pk, min_score))
+        return Response(DecisionSerializer(decisions, many=True).data)
+
+
+class RejectRestView(APIView):
+    permission_classes = [IsSellerOrStaff]
+
+    @extend_schema(request=RejectRestSerializer, responses=DecisionSerializer(many=True))
+    def post(self, request, pk):
+        attribute_id = _valid(RejectRestSerializer, request)["attribute"]
+        decisions = _call(lambda: review.reject_rest(request.user, pk, attribute_id))
+        return Response(DecisionSerializer(decisions, many=True).data)
+
+
+class UndoView(APIView):
+    permission_classes = [IsSellerOrStaff]
+
+    @extend_schema(request=None, responses={200: SuggestionSerializer, 204: None})
+    def post(self, request, pk):
+        if not review.visible_products(request.user).filter(pk=pk).exists():
+            raise NotFound
+        suggestion = review.undo_last(request.user, pk)
+        if suggestion is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(SuggestionSerializer(suggestion).data)
+
+
+router = SimpleRouter()
+router.register("review/suggestions", SuggestionViewSet, basename="review-suggestion")
+
+urlpatterns = [
+    path("review/products/<int:pk>/accept-above/", AcceptAboveView.as_view(), name="review-accept-above"),
+    path("review/products/<int:pk>/reject-rest/", RejectRestView.as_view(), name="review-reject-rest"),
+    path("review/products/<int:pk>/undo/", UndoView.as_view(), name="review-undo"),
+    *router.urls,
+]
