@@ -233,14 +233,15 @@ def _validate(file, name, reader, create_sellers, on_progress) -> set:
     progress = (lambda n: on_progress("validate", n)) if on_progress else None
     for number, obj in reader.lines(file, problems, progress):
         row = reader.row(number, obj, problems)
-        if row is None:
-            continue
-        key = (row.seller, row.external_id)
-        if key in first_line:
-            problems.add(number, "id", f"duplicate id {row.external_id!r} (first on line {first_line[key]})")
-            continue
-        first_line[key] = number
-        sellers.add(row.seller)
+        # A line with other problems still claims its id, so a later copy is reported too.
+        key = (obj.get("seller", reader.default_seller), obj.get("id"))
+        if isinstance(key[0], str | None) and isinstance(key[1], str):
+            if key in first_line:
+                problems.add(number, "id", f"duplicate id {key[1]!r} (first on line {first_line[key]})")
+                continue
+            first_line[key] = number
+        if row is not None:
+            sellers.add(row.seller)
     if not create_sellers:
         known = set(Seller.objects.filter(slug__in=sellers).values_list("slug", flat=True))
         for slug in sorted(sellers - known):

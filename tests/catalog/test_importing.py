@@ -1,0 +1,192 @@
+import pytest
+
+from catalog.importing import import_products
+from catalog.labels import add_label
+from catalog.models import LabelSource, Product, ProductLabel, Seller
+from catalog.signals import products_changed
+from taxonomy.problems import MAX_PROBLEMS, FileRefused
+
+from ..conftest import jsonl_file
+
+pytestmark = pytest.mark.django_db
+
+SNEAKERS = ["Shoes", "Men's shoes", "Sneakers"]
+
+
+def _line(id="A-1", category=SNEAKERS, title="Northwave ESPRESSO RED", labels=(("Color", "red"),), **extra):
+    return {"id": id, "category": category, "title": title, "description": "", "labels": [list(p) for p in labels], **extra}
+
+
+def _refused(*lines, **options) -> list[tuple]:
+    with pytest.raises(FileRefused) as refused:
+        import_products(jsonl_file(*lines), **{"default_seller": "shop-a", **options})
+    return [(p.line, p.field, p.reason) for p in refused.value.problems]
+
+
+def _labels(product):
+    return {(l.value.attribute.name, l.value.name, l.source) for l in product.labels.select_related("value__attribute")}
+
+
+def test_it_creates_products_with_their_labels(taxonomy):
+    result = import_products(jsonl_file(_line(), _line("A-2", labels=[("Shoe size (cm)", "26.0")])), default_seller="shop-a")
+
+    assert (result.created, result.labels_added, result.sellers_created) == (2, 2, 1)
+    product = Product.objects.get(external_id="A-1", seller__slug="shop-a")
+    assert product.category == taxonomy.category(*SNEAKERS)
+    assert _labels(product) == {("Color", "red", "import")}
+
+
+def test_it_takes_the_seller_from_the_line_first(taxonomy):
+    import_products(jsonl_file(_line(seller="shop-b"), _line()), default_seller="shop-a")
+    assert sorted(Product.objects.values_list("seller__slug", "external_id")) == [("shop-a", "A-1"), ("shop-b", "A-1")]
+
+
+def test_it_changes_nothing_when_the_same_file_comes_again(taxonomy):
+    lines = [_line(), _line("A-2", labels=[])]
+    import_products(jsonl_file(*lines), default_seller="shop-a")
+    before = list(Product.objects.values_list("id", "updated_at"))
+    heard = []
+    products_changed.connect(lambda **kwargs: heard.append(kwargs), weak=False, dispatch_uid="test-heard")
+
+    try:
+        result = import_products(jsonl_file(*lines), default_seller="shop-a")
+    finally:
+        products_changed.disconnect(dispatch_uid="test-heard")
+
+    assert (result.created, result.updated, result.unchanged, result.labels_added, result.labels_removed) == (0, 0, 2, 0, 0)
+    assert list(Product.objects.values_list("id", "updated_at")) == before
+    assert heard == []
+
+
+def test_it_updates_fields_and_makes_the_file_the_truth_for_imported_labels(taxonomy):
+    import_products(jsonl_file(_line(labels=[("Color", "red"), ("Shoe size (cm)", "25.0")])), default_seller="shop-a")
+    product = Product.objects.get()
+    add_label(product, taxonomy.value("Color", "blue"), source=LabelSource.SELLER)
+
+    result = import_products(
+        jsonl_file(_line(title="New title", labels=[("Color", "red"), ("Shoe size (cm)", "26.0")])), default_seller="shop-a"
+    )
+
+    assert (result.updated, result.labels_added, result.labels_removed) == (1, 1, 1)
+    product.refresh_from_db()
+    assert product.title == "New title"
+    assert _labels(product) == {("Color", "red", "import"), ("Color", "blue", "seller"), ("Shoe size (cm)", "26.0", "import")}
+
+
+def test_it_keeps_the_source_of_a_label_the_seller_already_gave(taxonomy):
+    import_products(jsonl_file(_line(labels=[])), default_seller="shop-a")
+    product = Product.objects.get()
+    add_label(product, taxonomy.value("Color", "red"), source=LabelSource.SUGGESTION)
+
+    import_products(jsonl_file(_line(labels=[("Color", "red")])), default_seller="shop-a")
+    import_products(jsonl_file(_line(labels=[])), default_seller="shop-a")
+
+    assert _labels(product) == {("Color", "red", "suggestion")}
+
+
+def test_it_drops_labels_that_a_new_category_does_not_allow(taxonomy):
+    import_products(jsonl_file(_line(labels=[("Shoe size (cm)", "25.0")])), default_seller="shop-a")
+    product = Product.objects.get()
+    add_label(product, taxonomy.value("Color", "blue"), source=LabelSource.SELLER)
+    add_label(product, taxonomy.value("Shoe size (cm)", "26.0"), source=LabelSource.SELLER)
+
+    result = import_products(jsonl_file(_line(category=["Shoes"], labels=[])), default_seller="shop-a")
+
+    assert result.labels_removed == 2
+    assert _labels(product) == {("Color", "blue", "seller")}
+
+
+def test_it_sends_products_changed_after_commit(taxonomy, django_capture_on_commit_callbacks):
+    heard = []
+    products_changed.connect(lambda **kwargs: heard.append(kwargs["product_ids"]), weak=False, dispatch_uid="test-heard")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            import_products(jsonl_file(_line(), _line("A-2")), default_seller="shop-a")
+            assert heard == []
+    finally:
+        products_changed.disconnect(dispatch_uid="test-heard")
+    assert heard == [sorted(Product.objects.values_list("id", flat=True))]
+
+
+def test_it_refuses_invalid_json(taxonomy):
+    assert _refused(_line(), '{"id": "A-2", "title": }') == [(2, None, "invalid JSON: Expecting value (column 24)")]
+
+
+def test_it_refuses_an_unknown_category(taxonomy):
+    assert _refused(_line(), _line("A-2", category=["Shoes", "Boots"], labels=[])) == [
+        (2, "category", "unknown category 'Shoes > Boots'")
+    ]
+
+
+def test_it_refuses_unknown_and_irrelevant_labels(taxonomy):
+    line = _line(labels=[("Weight", "1 kg"), ("Color", "purple"), ("Screen size", "55 inch"), ("Color", "red")])
+    assert _refused(line) == [
+        (1, "labels[0]", "unknown attribute 'Weight'"),
+        (1, "labels[1]", "unknown value 'purple' of attribute 'Color'"),
+        (1, "labels[2]", "label Screen size: 55 inch is not relevant to category \"Shoes > Men's shoes > Sneakers\""),
+    ]
+
+
+def test_it_refuses_missing_fields(taxonomy):
+    line = _line()
+    del line["title"], line["category"]
+    assert _refused(line, _line("A-2", title="")) == [
+        (1, "title", "missing field"),
+        (1, "category", "missing field"),
+        (2, "title", "must be a non-empty string"),
+    ]
+
+
+def test_it_refuses_a_line_without_any_seller(taxonomy):
+    assert _refused(_line(), default_seller=None) == [
+        (1, "seller", "missing field (the line names no seller and none was given for the file)")
+    ]
+
+
+def test_it_refuses_duplicate_ids(taxonomy):
+    assert _refused(_line(), _line("A-2"), _line(title="again")) == [(3, "id", "duplicate id 'A-1' (first on line 1)")]
+
+
+def test_it_refuses_a_file_that_is_not_utf8(taxonomy):
+    bad = '{"id": "A-2", "category": ["Shoes"], "title": "赤い靴"}'.encode("shift_jis")
+    problems = _refused(_line(), bad)
+    assert len(problems) == 1
+    assert problems[0][0] == 2 and problems[0][2].startswith("not UTF-8")
+
+
+def test_it_refuses_other_sellers_lines_when_limited_to_one(taxonomy):
+    assert _refused(_line(seller="shop-b"), only_seller="shop-a") == [
+        (1, "seller", "you may import products of seller 'shop-a' only, not 'shop-b'")
+    ]
+
+
+def test_it_lists_every_problem_of_a_file_and_writes_nothing(taxonomy):
+    problems = _refused(
+        _line(), "not json", _line("A-3", category=["Hats"]), _line("A-4", labels=[("Color", "teal")]), _line("A-4"), b"\xff\xfe"
+    )
+    assert [p[0] for p in problems] == [2, 3, 4, 5, 6]
+    assert not Product.objects.exists() and not Seller.objects.exists() and not ProductLabel.objects.exists()
+
+
+def test_it_caps_the_list_of_problems(taxonomy):
+    with pytest.raises(FileRefused) as refused:
+        import_products(jsonl_file(*["{"] * (MAX_PROBLEMS + 50)), default_seller="shop-a")
+    assert refused.value.total == MAX_PROBLEMS + 50
+    assert len(refused.value.problems) == MAX_PROBLEMS
+    assert refused.value.lines()[-1] == "... and 50 more problems"
+
+
+def test_it_skips_blank_lines_and_a_byte_order_mark(taxonomy):
+    raw = jsonl_file(_line(), "", _line("A-2"))
+    raw = type(raw)(b"\xef\xbb\xbf" + raw.getvalue())
+    assert import_products(raw, default_seller="shop-a").created == 2
+
+
+def test_it_imports_across_batches(taxonomy, monkeypatch):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 3)
+    lines = [_line(f"A-{i}", labels=[("Color", "red")] if i % 2 else []) for i in range(10)]
+
+    result = import_products(jsonl_file(*lines), default_seller="shop-a")
+
+    assert (result.lines, result.created, result.labels_added) == (10, 10, 5)
+    assert import_products(jsonl_file(*lines), default_seller="shop-a").unchanged == 10
