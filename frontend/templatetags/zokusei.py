@@ -4,6 +4,8 @@ from django.conf import settings
 
 from accounts.roles import is_staff_member, is_taxonomy_admin
 
+from .. import labels
+
 register = template.Library()
 
 
@@ -34,3 +36,23 @@ def percent(value):
         return max(0, min(100, round(float(value) * 100)))
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def suggestion_status(value):
+    return labels.SUGGESTION_STATUS.get(value, value)
+
+
+@register.filter
+def run_status(value):
+    return labels.RUN_STATUS.get(value, value)
+
+
+@register.filter
+def label_source(value):
+    return labels.LABEL_SOURCE.get(value, value)
+
+
+@register.filter
+def decision_action(value):
+    return labels.DECISION_ACTION.get(value, value)

@@ -17,6 +17,7 @@ from ml.models import ModelVersion, TrainingRun
 
 from ..figures import evaluation_tables, loss_chart, side_by_side
 from ..forms import StartRunForm
+from ..labels import RUN_STATUS
 from ..overview import catalogue_overview
 from .access import staff_required
 
@@ -60,7 +61,7 @@ def run_progress_data(run: TrainingRun) -> dict:
     return {
         "id": run.pk,
         "status": run.status,
-        "status_display": run.get_status_display(),
+        "status_display": str(RUN_STATUS.get(run.status, run.status)),
         "stage": run.stage,
         "percent": run.percent,
         "epoch": run.epoch,

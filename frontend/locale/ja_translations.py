@@ -1,0 +1,265 @@
+"""Japanese translations of the web UI, kept as a table and written into ja/LC_MESSAGES/django.po.
+
+Run `python frontend/locale/ja_translations.py` after `manage.py makemessages -l ja` (see
+frontend/locale/README.md), then `manage.py compilemessages`.
+"""
+import re
+import sys
+from pathlib import Path
+
+JA = {
+    "This suggestion has already been decided; undo that decision first to change it.":
+        "この候補はすでに判断済みです。変更するには先にその判断を取り消してください。",
+    "Choose another value of %(attribute)s that this category allows.":
+        "このカテゴリで使える %(attribute)s の別の値を選んでください。",
+    "The confidence must be between 0 and 1.": "確信度は 0 から 1 の間で指定してください。",
+    "Micro precision": "マイクロ適合率",
+    "Micro recall": "マイクロ再現率",
+    "Micro F1": "マイクロ F1",
+    "Macro precision": "マクロ適合率",
+    "Macro recall": "マクロ再現率",
+    "Macro F1": "マクロ F1",
+    "P@1": "P@1",
+    "P@3": "P@3",
+    "P@5": "P@5",
+    "Labels": "ラベル数",
+    "Products": "商品数",
+    "Threshold": "しきい値",
+    "High (≥10,000 training examples)": "高頻度（学習例 10,000 件以上）",
+    "Medium (1,000–9,999)": "中頻度（1,000〜9,999 件）",
+    "Low (100–999)": "低頻度（100〜999 件）",
+    "Rare (1–99)": "まれ（1〜99 件）",
+    "Held-out figures (precision, recall, F1 and P@k in %)": "評価用データでの数値（適合率・再現率・F1・P@k は %）",
+    "Measure": "指標",
+    "Value": "値",
+    "Frequency groups": "頻度グループ別",
+    "Group": "グループ",
+    "The loss curve appears once training has started.": "学習が始まると損失曲線が表示されます。",
+    "Training loss": "学習損失",
+    "Loss from %(first).4g at step %(x0)d to %(last).4g at step %(x1)d":
+        "損失はステップ %(x0)d の %(first).4g からステップ %(x1)d の %(last).4g へ",
+    "step %(step)d": "ステップ %(step)d",
+    "Sort": "並び順",
+    "Least certain first": "確信度が低い順（0.5 に近い順）",
+    "Highest confidence first": "確信度が高い順",
+    "Newest first": "新しい順",
+    "Title contains": "商品名に含む",
+    "Category": "カテゴリ",
+    "All categories": "すべてのカテゴリ",
+    "Attribute": "属性",
+    "All attributes": "すべての属性",
+    "Confidence from": "確信度（下限）",
+    "Confidence to": "確信度（上限）",
+    "Status": "状態",
+    "To review": "未確認",
+    "Accepted": "承認済み",
+    "Rejected": "却下済み",
+    "Corrected": "修正済み",
+    "Withdrawn": "取り下げ",
+    "Accept all with confidence at least": "確信度がこの値以上をすべて承認",
+    "Epochs": "エポック数",
+    "Learning rate (encoder)": "学習率（エンコーダ）",
+    "Batch size": "バッチサイズ",
+    "Maximum length (tokens)": "最大長（トークン）",
+    "Encoder": "エンコーダ",
+    "Queued": "待機中",
+    "Running": "実行中",
+    "Succeeded": "成功",
+    "Failed": "失敗",
+    "Cancelled": "中止",
+    "imported": "インポート",
+    "entered by the seller": "出品者が入力",
+    "accepted suggestion": "承認した候補",
+    "accepting": "承認",
+    "rejecting": "却下",
+    "correcting": "修正",
+    "Decisions": "判断数",
+    "Acceptance rate": "承認率",
+    "No decisions yet.": "まだ判断はありません。",
+    "Skip to content": "本文へ移動",
+    "Demo: the catalogue on this site is synthetic demo data, not real products.":
+        "デモ：このサイトの商品カタログは合成したデモデータで、実在の商品ではありません。",
+    "Main": "メイン",
+    "Review queue": "レビュー待ち",
+    "Overview": "概要",
+    "Training runs": "学習ジョブ",
+    "Model versions": "モデルのバージョン",
+    "Taxonomy admin": "属性体系の管理",
+    "Language": "言語",
+    "Switch": "切り替え",
+    "Sign out": "ログアウト",
+    "Sign in": "ログイン",
+    "Your user name and password did not match. Please try again.":
+        "ユーザー名とパスワードが一致しません。もう一度お試しください。",
+    "User name": "ユーザー名",
+    "Password": "パスワード",
+    "Catalogue overview": "カタログの概要",
+    "Products with values": "属性値のある商品",
+    "Suggestions to review": "未確認の候補",
+    "Acceptance rate per attribute": "属性別の承認率",
+    "Acceptance rate per model version": "モデルのバージョン別の承認率",
+    "Model version": "モデルのバージョン",
+    "Completeness per category": "カテゴリ別の充足率",
+    "Share of the relevant attributes of each product that have a value.": "各商品の該当する属性のうち、値が入っている割合。",
+    "Relevant attributes": "該当する属性",
+    "Values": "値の数",
+    "Completeness": "充足率",
+    "No products yet.": "まだ商品はありません。",
+    "%(seller)s · id %(external_id)s": "%(seller)s ・ 商品 ID %(external_id)s",
+    "Description": "説明",
+    "No description.": "説明はありません。",
+    "Current values": "現在の属性値",
+    "No values yet.": "まだ属性値はありません。",
+    "Suggestions": "候補",
+    "%(counter)s to review": "未確認 %(counter)s 件",
+    "Accept all above": "まとめて承認",
+    "Undo %(action)s %(attribute)s: %(value)s": "%(attribute)s：%(value)s の%(action)sを取り消す",
+    "Undo last decision": "直前の判断を取り消す",
+    "Next product": "次の商品",
+    "Keyboard shortcuts": "キーボード操作",
+    "Reject the rest of %(attribute)s": "%(attribute)s の残りを却下",
+    "confidence %(score)s": "確信度 %(score)s",
+    "Model confidence": "モデルの確信度",
+    "Accept": "承認",
+    "Reject": "却下",
+    "Correct to": "修正先",
+    "Correct": "修正",
+    "No suggestions for this product.": "この商品への候補はありません。",
+    "Next / previous suggestion": "次 / 前の候補",
+    "Accept the selected suggestion": "選択中の候補を承認",
+    "Reject the selected suggestion": "選択中の候補を却下",
+    "Correct: choose another value (arrow keys, then Enter; Escape to go back)":
+        "修正：別の値を選ぶ（矢印キーで選び Enter、Esc で戻る）",
+    "Undo the last decision": "直前の判断を取り消す",
+    "Show or hide this help": "このヘルプの表示・非表示",
+    "Close": "閉じる",
+    "Filter the queue": "レビュー待ちを絞り込む",
+    "Apply": "適用",
+    "Reset": "リセット",
+    "Keyboard: j / k move between products, Enter opens one.": "キーボード：j / k で商品を移動、Enter で開きます。",
+    "Products with suggestions": "候補のある商品",
+    "Product": "商品",
+    "Seller": "出品者",
+    "Highest confidence": "最高の確信度",
+    "Closest to 0.5": "0.5 との差（最小）",
+    "Nothing to review here.": "確認するものはありません。",
+    "Pages": "ページ",
+    "Previous": "前へ",
+    "Page %(number)s": "%(number)s ページ",
+    "Next": "次へ",
+    "Training run %(id)s": "学習ジョブ %(id)s",
+    "Progress": "進捗",
+    "Epoch": "エポック",
+    "Step": "ステップ",
+    "Throughput (sequences/s)": "処理速度（件/秒）",
+    "Started by": "開始した人",
+    "Created": "作成日時",
+    "Cancellation requested": "中止を依頼済み",
+    "Cancel this run": "このジョブを中止",
+    "Loss curve": "損失曲線",
+    "Evaluation on held-out products": "評価用の商品での評価",
+    "The figures appear when the run has finished.": "ジョブが終わると数値が表示されます。",
+    "The version that was active, on the same held-out products": "それまで有効だったバージョンの、同じ評価用商品での数値",
+    "Parameters": "パラメータ",
+    "Start a training run": "学習ジョブを開始",
+    "Empty fields keep the pipeline's defaults. The run trains on every accepted label and every decision so far.":
+        "空欄の項目は既定値のままです。これまでのすべての属性値と判断を使って学習します。",
+    "Start training": "学習を開始",
+    "Training runs, newest first": "学習ジョブ（新しい順）",
+    "Run": "ジョブ",
+    "Progress of run %(id)s": "ジョブ %(id)s の進捗",
+    "active": "有効",
+    "No training runs yet.": "まだ学習ジョブはありません。",
+    "Model versions, newest first": "モデルのバージョン（新しい順）",
+    "Version": "バージョン",
+    "Training run": "学習ジョブ",
+    "Action": "操作",
+    "Active": "有効",
+    "Activate version %(id)s": "バージョン %(id)s を有効にする",
+    "Roll back to version %(id)s": "バージョン %(id)s に戻す",
+    "Compare two versions": "2 つのバージョンを比較",
+    "Left": "左",
+    "Right": "右",
+    "Compare": "比較",
+    "Version %(a)s and version %(b)s (precision, recall, F1 and P@k in %%)":
+        "バージョン %(a)s とバージョン %(b)s（適合率・再現率・F1・P@k は %%）",
+    "Version %(id)s": "バージョン %(id)s",
+    "Difference": "差",
+    "These versions have no figures.": "これらのバージョンには数値がありません。",
+    "Only one version exists so far.": "バージョンはまだ 1 つだけです。",
+    "No model versions yet: start a training run.": "まだモデルのバージョンはありません。学習ジョブを開始してください。",
+    "Accepted %(attribute)s: %(value)s.": "%(attribute)s：%(value)s を承認しました。",
+    "Rejected %(attribute)s: %(value)s.": "%(attribute)s：%(value)s を却下しました。",
+    "Corrected %(attribute)s: %(value)s → %(corrected)s.": "%(attribute)s：%(value)s を %(corrected)s に修正しました。",
+    "Choose the value to use instead.": "代わりに使う値を選んでください。",
+    "The confidence must be a number between 0 and 1.": "確信度は 0 から 1 の間の数で指定してください。",
+    "Accepted %(count)d suggestions with confidence at least %(score).2f.":
+        "確信度 %(score).2f 以上の候補 %(count)d 件を承認しました。",
+    "Rejected %(count)d remaining suggestions.": "残りの候補 %(count)d 件を却下しました。",
+    "There is no decision to undo.": "取り消せる判断はありません。",
+    "Undone: %(attribute)s: %(value)s is pending again.": "取り消しました：%(attribute)s：%(value)s は未確認に戻りました。",
+    "No more products to review.": "確認する商品はもうありません。",
+    "Cancellation requested.": "中止を依頼しました。",
+    "Model version %(id)d is now active.": "モデルのバージョン %(id)d を有効にしました。",
+    "Rolled back: model version %(id)d is active again.": "元に戻しました：モデルのバージョン %(id)d が再び有効です。",
+    "Page not found": "ページが見つかりません",
+    "This page does not exist, or it belongs to another seller.": "このページは存在しないか、別の出品者のものです。",
+    "Back to the review queue": "レビュー待ちに戻る",
+    "Access denied": "アクセスできません",
+    "This page is for staff only.": "このページはスタッフ専用です。",
+}
+
+_ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')
+
+
+def _unquote(text):
+    return text.encode("latin-1", "backslashescape").decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def _quote(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def fill(po_path: Path) -> list[str]:
+    """Write the table's translations into the .po file; return msgids left untranslated."""
+    blocks = po_path.read_text(encoding="utf-8").split("\n\n")
+    missing, out = [], []
+    for block in blocks:
+        lines = block.split("\n")
+        fields, current = {}, None
+        for line in lines:
+            match = _ENTRY.match(line)
+            if match:
+                current = match.group(1)
+                fields[current] = match.group(2)
+            elif line.startswith('"') and current:
+                fields[current] += line[1:-1]
+        msgid = fields.get("msgid")
+        if not msgid:
+            out.append(block)
+            continue
+        key = msgid.replace('\\"', '"').replace("\\n", "\n")
+        head = [line for line in lines if line.startswith("#")]
+        translation = JA.get(key)
+        if translation is None:
+            missing.append(key)
+        body = [f'msgid "{fields["msgid"]}"']
+        if "msgid_plural" in fields:
+            body.append(f'msgid_plural "{fields["msgid_plural"]}"')
+            body.append(f'msgstr[0] "{_quote(translation or "")}"')
+        else:
+            body.append(f'msgstr "{_quote(translation or "")}"')
+        out.append("\n".join(head + body))
+    text = "\n\n".join(out)
+    # The header is complete, not a draft: msgfmt ignores a fuzzy header's charset.
+    text = text.replace("#, fuzzy\nmsgid \"\"", "msgid \"\"", 1).replace('"Language: \\n"', '"Language: ja\\n"', 1)
+    po_path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    return missing
+
+
+if __name__ == "__main__":
+    po = Path(__file__).resolve().parent / "ja" / "LC_MESSAGES" / "django.po"
+    left = fill(po)
+    for msgid in left:
+        print(f"untranslated: {msgid!r}", file=sys.stderr)
+    sys.exit(1 if left else 0)
