@@ -37,7 +37,7 @@ def _lock_pending(user, suggestion_id) -> Suggestion:
     suggestion = _locked(visible_suggestions(user)).get(pk=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
         raise ValidationError(
-            _("This suggestion was already decided (%(status)s).") % {"status": suggestion.get_status_display()},
+            _("This suggestion has already been decided; undo that decision first to change it."),
             code="not_pending",
         )
     return suggestion
