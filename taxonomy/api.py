@@ -55,7 +55,8 @@ class CategoryViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
     ordering_fields = ["path_key", "name", "depth"]
 
     def get_queryset(self):
-        return Category.objects.annotate(child_count=Count("children"))
+        # Ordered by path: the tree depth-first, each parent before its children.
+        return Category.objects.annotate(child_count=Count("children")).order_by("path_key")
 
     @extend_schema(responses=LabelSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], url_path="relevant-labels", pagination_class=None, filterset_fields=None)

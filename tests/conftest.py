@@ -66,6 +66,12 @@ class Taxonomy:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default PBKDF2 costs a third of a second per user created; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_relevance_cache():
     # Each test's transaction is rolled back, revision counter included: start every test
     # with an empty in-process relevance cache.

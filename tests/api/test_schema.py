@@ -1,0 +1,18 @@
+import pytest
+from django.core.management import call_command
+
+
+def test_it_generates_the_openapi_schema_without_warnings(tmp_path):
+    # --fail-on-warn raises on any warning; --validate checks the result against OpenAPI 3.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/products/{id}/labels/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.django_db
+def test_it_serves_the_docs_page(alice_api):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice_api.handler._force_user)
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200

@@ -1,0 +1,112 @@
+"""The taxonomy through the API: every signed-in user reads it, taxonomy admins change it."""
+import json
+
+import pytest
+from django.urls import reverse
+from rest_framework import status
+
+from catalog.products import create_product
+from taxonomy.models import Category, CategoryAttribute
+
+from ..conftest import SMALL_TAXONOMY, taxonomy_file
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_tree_to_any_signed_in_user(nobody_api, taxonomy):
+    rows = nobody_api.get(reverse("category-list"), {"page_size": 100}).json()["results"]
+    by_path = {" > ".join(row["path"]): row for row in rows}
+    assert list(by_path) == ["Shoes", "Shoes > Men's shoes", "Shoes > Men's shoes > Sneakers", "Shoes > Women's shoes", "TVs"]
+    assert by_path["Shoes > Men's shoes > Sneakers"]["is_leaf"] and not by_path["Shoes"]["is_leaf"]
+    assert by_path["Shoes > Men's shoes"]["depth"] == 1
+
+
+def test_it_filters_top_categories_and_children(alice_api, taxonomy):
+    top = alice_api.get(reverse("category-list"), {"depth": 0}).json()["results"]
+    children = alice_api.get(reverse("category-list"), {"parent": taxonomy.category("Shoes").pk}).json()["results"]
+    assert [c["name"] for c in top] == ["Shoes", "TVs"]
+    assert [c["name"] for c in children] == ["Men's shoes", "Women's shoes"]
+
+
+def test_it_gives_the_relevant_labels_of_a_category(alice_api, taxonomy):
+    sneakers = taxonomy.category("Shoes", "Men's shoes", "Sneakers")
+    labels = alice_api.get(reverse("category-relevant-labels", args=[sneakers.pk])).json()
+    assert [(l["attribute"], l["value"]) for l in labels] == [
+        ("Color", "black"), ("Color", "blue"), ("Color", "red"), ("Shoe size (cm)", "25.0"), ("Shoe size (cm)", "26.0"),
+    ]
+
+
+def test_it_shows_attributes_with_values_and_aliases(alice_api, taxonomy):
+    colors = alice_api.get(reverse("attribute-list"), {"search": "Color"}).json()["results"][0]
+    assert {v["name"]: v["aliases"] for v in colors["values"]}["red"] == ["coral", "赤"]
+
+
+def test_it_refuses_taxonomy_changes_from_non_admins(alice_api, staff_api, taxonomy):
+    shoes = taxonomy.category("Shoes")
+    for client in (alice_api, staff_api):
+        assert client.post(reverse("category-list"), {"name": "Hats"}, format="json").status_code == 403
+        assert client.patch(reverse("category-detail", args=[shoes.pk]), {"name": "Boots"}, format="json").status_code == 403
+        assert client.post(reverse("attribute-list"), {"name": "Weight"}, format="json").status_code == 403
+        assert client.delete(reverse("category-attribute-detail", args=[CategoryAttribute.objects.first().pk])).status_code == 403
+        upload = client.post(reverse("taxonomy-import"), {"file": taxonomy_file(SMALL_TAXONOMY)}, format="multipart")
+        assert upload.status_code == 403
+    assert not Category.objects.filter(name__in=["Hats", "Boots"]).exists()
+
+
+def test_it_lets_admins_edit_the_tree_and_assignments(admin_api, taxonomy):
+    shoes = taxonomy.category("Shoes")
+    created = admin_api.post(reverse("category-list"), {"name": "Boots", "parent": shoes.pk}, format="json")
+    assert created.status_code == 201 and created.json()["path"] == ["Shoes", "Boots"]
+    boots = created.json()["id"]
+
+    material = taxonomy.value("Material", "canvas").attribute_id
+    canvas = taxonomy.value("Material", "canvas").pk
+    assigned = admin_api.post(
+        reverse("category-attribute-list"),
+        {"category": boots, "attribute": material, "all_values": False, "values": [canvas]}, format="json",
+    )
+    assert assigned.status_code == 201, assigned.json()
+    labels = admin_api.get(reverse("category-relevant-labels", args=[boots])).json()
+    assert ("Material", "canvas") in {(l["attribute"], l["value"]) for l in labels}
+
+
+def test_it_refuses_values_of_another_attribute_in_an_assignment(admin_api, taxonomy):
+    tvs = taxonomy.category("TVs")
+    response = admin_api.post(
+        reverse("category-attribute-list"),
+        {"category": tvs.pk, "attribute": taxonomy.value("Material", "canvas").attribute_id, "all_values": False,
+         "values": [taxonomy.value("Color", "red").pk]}, format="json",
+    )
+    assert response.status_code == 400 and "Not values of Material: red" in response.json()["values"][0]
+
+
+def test_it_refuses_a_duplicate_category_and_a_cycle(admin_api, taxonomy):
+    shoes = taxonomy.category("Shoes")
+    assert admin_api.post(reverse("category-list"), {"name": "TVs"}, format="json").status_code == 400
+    sneakers = taxonomy.category("Shoes", "Men's shoes", "Sneakers")
+    moved = admin_api.patch(reverse("category-detail", args=[shoes.pk]), {"parent": sneakers.pk}, format="json")
+    assert moved.status_code == 400
+
+
+def test_it_answers_conflict_when_deleting_a_category_with_products(admin_api, taxonomy, seller_a):
+    tvs = taxonomy.category("TVs")
+    create_product(seller=seller_a, external_id="1", category=tvs, title="TV")
+    assert admin_api.delete(reverse("category-detail", args=[tvs.pk])).status_code == status.HTTP_409_CONFLICT
+
+
+def test_it_imports_a_taxonomy_file_for_admins(admin_api, db):
+    response = admin_api.post(reverse("taxonomy-import"), {"file": taxonomy_file(SMALL_TAXONOMY)}, format="multipart")
+    assert response.status_code == 200
+    assert response.json()["categories_created"] == 5
+
+
+def test_it_answers_a_bad_taxonomy_file_with_its_problems(admin_api, db):
+    response = admin_api.post(reverse("taxonomy-import"), {"file": taxonomy_file({"attributes": []})}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["problems"] == [{"line": 1, "field": "categories", "reason": "missing field"}]
+
+
+def test_it_exports_the_taxonomy_to_any_signed_in_user(nobody_api, taxonomy):
+    response = nobody_api.get(reverse("taxonomy-export"))
+    assert response.status_code == 200
+    assert json.loads(response.content) == SMALL_TAXONOMY
