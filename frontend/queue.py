@@ -66,13 +66,26 @@ def _product_filter(filters: QueueFilters, prefix=""):
             **{f"{prefix}category__path_key__startswith": filters.category.path_key + PATH_SEPARATOR}
         )
     if filters.search:
-        condition &= Q(**{f"{prefix}title__icontains": normalize_query(filters.search)})
+        matches = Q()
+        for variant in search_variants(filters.search):
+            matches |= Q(**{f"{prefix}title__icontains": variant})
+        condition &= matches
     return condition
 
 
-def normalize_query(text: str) -> str:
-    # Titles are compared the way the taxonomy compares names: full-width "ＲＥＤ" finds "RED".
-    return unicodedata.normalize("NFKC", text).strip()
+# ASCII "!" to "~" and their full-width forms (U+FF01 to U+FF5E) are 0xFEE0 apart.
+_FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+def search_variants(text: str) -> list[str]:
+    """The query as typed, NFKC-normalised, and with ASCII in full-width form.
+
+    Titles are stored as the seller wrote them; Japanese titles often spell Latin letters and
+    digits full-width ("ＲＥＤ"), so "red" must find "ＲＥＤ" and "ＲＥＤ" must find "RED".
+    """
+    typed = text.strip()
+    normalized = unicodedata.normalize("NFKC", typed)
+    return sorted({typed, normalized, normalized.translate(_FULL_WIDTH)} - {""})
 
 
 def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SIZE) -> QueuePage:

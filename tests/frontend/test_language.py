@@ -1,0 +1,39 @@
+"""English and Japanese: from Accept-Language, switched with set_language; the demo banner."""
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_speaks_japanese_to_a_japanese_browser(client, alice, sneaker, sneaker_suggestions):
+    client.force_login(alice)
+    page = client.get(reverse("frontend:product", args=[sneaker.pk]), HTTP_ACCEPT_LANGUAGE="ja,en;q=0.5")
+    content = page.content.decode()
+    assert '<html lang="ja">' in content and "承認" in content and "未確認 4 件" in content
+
+
+def test_the_switch_sets_the_language(client, alice):
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "ja", "next": "/queue/"})
+    assert "レビュー待ち" in client.get(reverse("frontend:queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_login_page_is_translated(client):
+    assert "ログイン" in client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_the_demo_banner_shows_in_demo_mode(client, alice):
+    client.force_login(alice)
+    with override_settings(ZOKUSEI_DEMO=True):
+        assert "synthetic demo data" in client.get(reverse("frontend:queue")).content.decode()
+    assert "synthetic demo data" not in client.get(reverse("frontend:queue")).content.decode()
+
+
+def test_sign_in_and_out(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "alice-password"})
+    assert response.status_code == 302
+    assert client.get(reverse("frontend:home"))["Location"] == reverse("frontend:queue")
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("frontend:queue")).status_code == 302

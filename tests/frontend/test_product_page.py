@@ -1,0 +1,129 @@
+"""The product review page and its form actions."""
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from catalog.models import Decision, ProductLabel, Suggestion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice_browser(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def url(name, *args):
+    return reverse(f"frontend:{name}", args=args)
+
+
+def test_it_shows_the_product_escaped_with_highlights(alice_browser, sneaker, sneaker_suggestions):
+    content = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in content
+    red = sneaker_suggestions["red"].pk
+    # "ＲＥＤ" (full width) in the title and the alias "赤" in the description mark the red suggestion
+    assert f'<mark data-suggestion="{red}">ＲＥＤ</mark>' in content
+    assert f'<mark data-suggestion="{red}">赤</mark>' in content
+    assert "Shoes" in content and "Sneakers" in content
+    assert content.count('class="suggestion status-pending"') == 4
+
+
+def test_it_offers_only_allowed_values_for_a_correction(alice_browser, sneaker, sneaker_suggestions):
+    response = alice_browser.get(url("product", sneaker.pk))
+    size = next(g for g in response.context["groups"] if g["attribute"].name == "Shoe size (cm)")
+    choices = {s.value.name: [v.name for v in s.correction_choices] for s in size["suggestions"]}
+    assert choices == {"26.0": ["25.0"], "25.0": ["26.0"]}
+
+
+def test_other_sellers_get_404_everywhere(client, bob, sneaker, sneaker_suggestions):
+    client.force_login(bob)
+    red = sneaker_suggestions["red"]
+    assert client.get(url("product", sneaker.pk)).status_code == 404
+    assert client.get(url("next_product", sneaker.pk)).status_code == 404
+    for name, args in [
+        ("accept", (sneaker.pk, red.pk)),
+        ("reject", (sneaker.pk, red.pk)),
+        ("correct", (sneaker.pk, red.pk)),
+        ("accept_above", (sneaker.pk,)),
+        ("reject_rest", (sneaker.pk, red.value.attribute_id)),
+        ("undo", (sneaker.pk,)),
+    ]:
+        assert client.post(url(name, *args), {"value": sneaker_suggestions["blue"].value_id, "min_score": 0}).status_code == 404
+    assert not Decision.objects.exists()
+
+
+def test_a_suggestion_of_another_product_is_404(alice_browser, sneaker, bobs_tv):
+    tv_suggestion = bobs_tv.suggestions.get()
+    assert alice_browser.post(url("accept", sneaker.pk, tv_suggestion.pk)).status_code == 404
+
+
+def test_accepting_moves_focus_to_the_next_pending_suggestion(alice_browser, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    response = alice_browser.post(url("accept", sneaker.pk, s["red"].pk), {"queue": "sort=newest"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url('product', sneaker.pk)}?queue=sort%3Dnewest&focus={s['blue'].pk}"
+    assert Suggestion.objects.get(pk=s["red"].pk).status == "accepted"
+    page = alice_browser.get(response["Location"]).content.decode()
+    assert "Accepted Color: red." in page
+
+
+def test_it_corrects_through_the_form(alice_browser, sneaker, sneaker_suggestions, taxonomy):
+    s = sneaker_suggestions
+    alice_browser.post(url("correct", sneaker.pk, s["26"].pk), {"value": taxonomy.value("Shoe size (cm)", "25.0").pk})
+    assert ProductLabel.objects.get(product=sneaker).value.name == "25.0"
+    response = alice_browser.post(url("correct", sneaker.pk, s["red"].pk), {"value": "nonsense"}, follow=True)
+    assert "Choose the value to use instead." in response.content.decode()
+    response = alice_browser.post(
+        url("correct", sneaker.pk, s["red"].pk), {"value": taxonomy.value("Material", "canvas").pk}, follow=True
+    )
+    assert "Choose another value of Color" in response.content.decode()
+
+
+def test_deciding_twice_shows_a_message(alice_browser, sneaker, sneaker_suggestions):
+    alice_browser.post(url("reject", sneaker.pk, sneaker_suggestions["red"].pk))
+    response = alice_browser.post(url("accept", sneaker.pk, sneaker_suggestions["red"].pk), follow=True)
+    assert "already been decided" in response.content.decode()
+
+
+def test_bulk_actions_and_undo(alice_browser, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    alice_browser.post(url("accept_above", sneaker.pk), {"min_score": "0.8"})
+    assert set(Suggestion.objects.filter(status="accepted").values_list("pk", flat=True)) == {s["red"].pk, s["26"].pk}
+    alice_browser.post(url("reject_rest", sneaker.pk, s["red"].value.attribute_id))
+    assert Suggestion.objects.get(pk=s["blue"].pk).status == "rejected"
+    response = alice_browser.post(url("undo", sneaker.pk))
+    assert response["Location"].endswith(f"focus={s['blue'].pk}")
+    assert Suggestion.objects.get(pk=s["blue"].pk).status == "pending"
+    response = alice_browser.post(url("accept_above", sneaker.pk), {"min_score": "7"}, follow=True)
+    assert "between 0 and 1" in response.content.decode()
+
+
+def test_undo_with_nothing_to_undo(alice_browser, sneaker, sneaker_suggestions):
+    response = alice_browser.post(url("undo", sneaker.pk), follow=True)
+    assert "There is no decision to undo." in response.content.decode()
+
+
+def test_next_goes_to_the_head_of_the_queue_or_back_to_it(alice_browser, sneaker, sneaker_suggestions, seller_a, taxonomy, model_version):
+    from .conftest import make_product, suggest
+
+    other = make_product(seller_a, taxonomy.category("TVs"), "A-2", "Small TV")
+    suggest(other, taxonomy.value("Screen size", "32 inch"), model_version, 0.6)
+    response = alice_browser.get(url("next_product", sneaker.pk), {"queue": "sort=newest"})
+    assert response["Location"] == f"{url('product', other.pk)}?queue=sort%3Dnewest"
+    response = alice_browser.get(url("next_product", other.pk), {"queue": "min_score=0.99"})
+    assert response["Location"] == f"{url('queue')}?min_score=0.99"
+
+
+def test_every_form_needs_the_csrf_token(alice, sneaker, sneaker_suggestions):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert client.post(url("accept", sneaker.pk, sneaker_suggestions["red"].pk)).status_code == 403
+    assert not Decision.objects.exists()
+    page = client.get(url("product", sneaker.pk)).content.decode()
+    assert page.count("<form") == page.count('name="csrfmiddlewaretoken"') + 1  # the dialog's method="dialog" form
+
+
+def test_actions_need_post(alice_browser, sneaker, sneaker_suggestions):
+    assert alice_browser.get(url("accept", sneaker.pk, sneaker_suggestions["red"].pk)).status_code == 405

@@ -1,0 +1,126 @@
+"""Staff pages: runs, progress JSON, versions (activate, roll back), overview; sellers kept out."""
+import pytest
+from django.urls import reverse
+
+from catalog import review
+from ml.artifacts import artifact_checksum
+from ml.models import ModelVersion, TrainingRun
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PAGES = ["overview", "runs", "versions"]
+
+
+@pytest.fixture
+def staff_browser(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def url(name, *args):
+    return reverse(f"frontend:{name}", args=args)
+
+
+@pytest.fixture
+def artifact(tmp_path):
+    """A stand-in artifact folder, so that activation's checksum check passes."""
+    folder = tmp_path / "artifact"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    return str(folder), artifact_checksum(folder)
+
+
+@pytest.mark.parametrize("name", STAFF_PAGES)
+def test_sellers_may_not_open_staff_pages(client, alice, name):
+    client.force_login(alice)
+    assert client.get(url(name)).status_code == 403
+
+
+def test_sellers_may_not_start_or_cancel_runs(client, alice):
+    client.force_login(alice)
+    run = TrainingRun.objects.create()
+    assert client.post(url("start_run"), {"epochs": 1}).status_code == 403
+    assert client.post(url("cancel_run", run.pk)).status_code == 403
+    assert client.get(url("run_progress", run.pk)).status_code == 403
+    assert TrainingRun.objects.count() == 1 and not TrainingRun.objects.get().cancel_requested
+
+
+def test_staff_start_a_run(staff_browser, staff):
+    response = staff_browser.post(url("start_run"), {"epochs": "3", "lr": "0.0002", "batch_size": ""})
+    run = TrainingRun.objects.get()
+    assert response["Location"] == url("run", run.pk)
+    assert run.requested_by == staff and run.status == "queued"
+    assert run.parameters["epochs"] == 3 and run.parameters["lr"] == 0.0002 and "batch_size" not in run.parameters
+
+
+def test_a_bad_parameter_is_shown_on_the_form(staff_browser):
+    response = staff_browser.post(url("start_run"), {"epochs": "0"})
+    assert response.status_code == 400 and not TrainingRun.objects.exists()
+
+
+def test_the_run_page_and_its_progress(staff_browser):
+    run = TrainingRun.objects.create(
+        status="running", percent=42.5, step=17, total_steps=40, loss_history=[[1, 0.9], [17, 0.4]],
+        metrics={"micro_f1": 0.5, "groups": {"rare": {"micro_f1": 0.1}}},
+    )
+    page = staff_browser.get(url("run", run.pk)).content.decode()
+    assert 'data-progress-url="/staff/runs/%d/progress.json"' % run.pk in page
+    assert "<polyline" in page and "Frequency groups" in page and "Rare (1–99)" in page
+    data = staff_browser.get(url("run_progress", run.pk)).json()
+    assert data["percent"] == 42.5 and data["status"] == "running" and not data["finished"]
+    assert data["loss_history"] == [[1, 0.9], [17, 0.4]] and "<polyline" in data["chart_html"]
+
+
+def test_staff_cancel_a_run(staff_browser):
+    run = TrainingRun.objects.create(status="running")
+    response = staff_browser.post(url("cancel_run", run.pk), follow=True)
+    assert TrainingRun.objects.get(pk=run.pk).cancel_requested
+    assert "Cancellation requested." in response.content.decode()
+    response = staff_browser.post(url("cancel_run", TrainingRun.objects.create(status="succeeded").pk), follow=True)
+    assert "has already succeeded" in response.content.decode()
+
+
+def test_staff_activate_a_version_and_roll_back(staff_browser, model_version, artifact):
+    uri, checksum = artifact
+    model_version.artifact_uri, model_version.checksum = uri, checksum
+    model_version.save()
+    newer = ModelVersion.objects.create(artifact_uri=uri, checksum=checksum, metrics={"micro_f1": 0.7})
+    response = staff_browser.post(url("activate_version", newer.pk), follow=True)
+    assert f"Model version {newer.pk} is now active." in response.content.decode()
+    assert ModelVersion.objects.get(is_active=True) == newer
+    response = staff_browser.post(url("roll_back"), follow=True)
+    assert f"model version {model_version.pk} is active again" in response.content.decode()
+    assert ModelVersion.objects.get(is_active=True) == model_version
+
+
+def test_a_refused_activation_is_explained(staff_browser, model_version):
+    broken = ModelVersion.objects.create(artifact_uri="/nonexistent", checksum="x")
+    response = staff_browser.post(url("activate_version", broken.pk), follow=True)
+    assert "cannot be activated" in response.content.decode()
+    assert ModelVersion.objects.get(is_active=True) == model_version
+    response = staff_browser.post(url("roll_back"), follow=True)
+    assert "no earlier model version" in response.content.decode()
+
+
+def test_versions_side_by_side(staff_browser, model_version):
+    other = ModelVersion.objects.create(artifact_uri="x", checksum="x", metrics={"micro_f1": 0.786, "p@1": 0.5})
+    response = staff_browser.get(url("versions"), {"a": model_version.pk, "b": other.pk})
+    rows = {row["label"]: row for row in response.context["comparison"]}
+    assert rows["Micro F1"]["left"] == "68.6" and rows["Micro F1"]["right"] == "78.6"
+    assert rows["Micro F1"]["delta"] == "+10.0" and rows["Micro F1"]["better"] == "right"
+    assert rows["P@1"]["delta"] == "-40.0"
+
+
+def test_the_overview_counts(staff_browser, staff, sneaker, sneaker_suggestions, bobs_tv, model_version):
+    review.accept(staff, sneaker_suggestions["red"].pk)
+    review.reject(staff, sneaker_suggestions["blue"].pk)
+    review.accept(staff, sneaker_suggestions["26"].pk)
+    context = staff_browser.get(url("overview")).context
+    assert context["product_count"] == 2 and context["labelled_count"] == 1
+    assert context["suggestions"]["pending"] == 2 and context["suggestions"]["accepted"] == 2
+    by_attribute = {row["label"]: row["rate"] for row in context["by_attribute"]}
+    assert by_attribute == {"Color": 50.0, "Shoe size (cm)": 100.0}
+    assert [(row["label"], row["total"]) for row in context["by_version"]] == [(model_version.pk, 3)]
+    completeness = {row["category"]: row["rate"] for row in context["completeness"]}
+    # the sneaker has Color and Shoe size filled of its 2 relevant attributes; the TV none of 2
+    assert completeness == {"Shoes › Men's shoes › Sneakers": 100.0, "TVs": 0.0}
