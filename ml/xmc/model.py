@@ -1,0 +1,252 @@
+"""XmcModel: a trained model folder, loaded for prediction.
+
+A model folder holds (all required, checked on load):
+    xmc_config.json      format version, the TrainConfig, encoder facts, head layout,
+                         decision thresholds, the label space fingerprint
+    label_space.json     index -> [attribute, value]; categories with their relevant labels
+    model.safetensors    every weight (encoder.* and head_*)
+    encoder/config.json  the encoder's Hugging Face config (the encoder is rebuilt from it)
+    tokenizer/           the tokenizer files (save_pretrained)
+No pickles anywhere.
+
+Unknown categories in ``predict``: a product whose category is not in the model's label space
+is scored as its deepest known ancestor category (its relevant labels are exactly that
+ancestor's in this label space); a product none of whose path prefixes is known raises
+UnknownCategoryError, or is skipped (no line yielded) with ``on_unknown="skip"``.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .data import chunked, encode_products, load_tokenizer, make_batches, pad
+from .errors import DataError, ModelFolderError, UnknownCategoryError
+from .labels import LabelSpace
+from .layout import HeadLayout
+from .network import XmcNetwork
+
+FORMAT = "zokusei-xmc"
+FORMAT_VERSION = 1
+REQUIRED_FILES = ("xmc_config.json", "label_space.json", "model.safetensors",
+                  os.path.join("encoder", "config.json"), "tokenizer")
+GATHERED_AUTO_LABELS = 50_000  # above this many labels the gathered path is used by default
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for but no CUDA device is available")
+    return torch.device(device)
+
+
+def autocast(device: torch.device, bf16: bool):
+    if not bf16:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+def use_gathered(config: TrainConfig, space: LabelSpace) -> bool:
+    if config.classifier_per is not None or not config.label_masking:
+        if config.gathered is True:
+            raise ValueError("gathered=True needs label masking and the shared head")
+        return False
+    return len(space) > GATHERED_AUTO_LABELS if config.gathered == "auto" else bool(config.gathered)
+
+
+class Thresholds:
+    """Decision thresholds: one global value and optional per-attribute values."""
+
+    def __init__(self, global_: float = 0.5, attribute: dict[str, float] | None = None, strategy: str = "fixed"):
+        self.global_ = float(global_)
+        self.attribute = dict(attribute or {})
+        self.strategy = strategy
+
+    def per_label(self, space: LabelSpace) -> np.ndarray:
+        t = np.full(len(space), self.global_, dtype=np.float32)
+        for a, v in self.attribute.items():
+            if a in space.attributes:
+                t[space.label_attribute == space.attributes.index(a)] = v
+        return t
+
+    def to_dict(self) -> dict:
+        return {"strategy": self.strategy, "global": self.global_, "attribute": self.attribute}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Thresholds":
+        return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"))
+
+
+def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: int, device: torch.device,
+                  bf16: bool, gathered: bool, pad_id: int, sep_id: int | None) -> Iterator[tuple]:
+    """Yield (product positions [b], column labels [K] or None, probabilities [b, K] float32
+    numpy, relevance mask [b, K] bool numpy) for encoded products, in length-sorted batches."""
+    network.eval()
+    groups = layout.groups_of(enc.category) if layout.grouped else None
+    batches = make_batches(enc.lengths(), groups, batch_size, np.random.default_rng(0), bucketing=True, shuffle=False)
+    with torch.inference_mode():
+        for b in batches:
+            ids, att, tt = pad([enc.input_ids[i] for i in b], pad_id, sep_id)
+            cats = torch.from_numpy(enc.category[b])
+            cols = layout.columns(cats, masking=True, gathered=gathered,
+                                  group=None if groups is None else int(groups[b[0]]))
+            with autocast(device, bf16):
+                logits, _ = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
+                                    columns=None if cols.rows is None else cols.rows.to(device))
+            probs = torch.sigmoid(logits.float()).cpu().numpy()
+            yield b, cols.labels, probs, cols.mask.numpy()
+
+
+def token_ids(tokenizer, network: XmcNetwork) -> dict:
+    """pad_id, and sep_id when the encoder uses token types (title 0, description 1)."""
+    types = getattr(network.encoder.config, "type_vocab_size", 0) or 0
+    return {"pad_id": tokenizer.pad_token_id, "sep_id": tokenizer.sep_token_id if types >= 2 else None}
+
+
+def _check_folder(path) -> None:
+    if not os.path.isdir(path):
+        raise ModelFolderError(f"model folder does not exist: {path}")
+    for f in REQUIRED_FILES:
+        if not os.path.exists(os.path.join(path, f)):
+            raise ModelFolderError(f"model folder {path} is incomplete: {f} is missing")
+
+
+class XmcModel:
+    """A trained classifier: network + tokenizer + label space + thresholds."""
+
+    def __init__(self, network: XmcNetwork, tokenizer, space: LabelSpace, layout: HeadLayout,
+                 config: TrainConfig, thresholds: Thresholds, device: torch.device, info: dict | None = None):
+        self.network = network
+        self.tokenizer = tokenizer
+        self.label_space = space
+        self.layout = layout
+        self.config = config
+        self.thresholds = thresholds
+        self.device = device
+        self.info = info or {}
+        self._label_threshold = thresholds.per_label(space)
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, path) -> None:
+        from safetensors.torch import save_model
+        os.makedirs(path, exist_ok=True)
+        save_model(self.network, os.path.join(path, "model.safetensors"))
+        self.network.encoder.config.save_pretrained(os.path.join(path, "encoder"))
+        self.tokenizer.save_pretrained(os.path.join(path, "tokenizer"))
+        with open(os.path.join(path, "label_space.json"), "w", encoding="utf-8") as f:
+            json.dump(self.label_space.to_dict(), f, ensure_ascii=False)
+        meta = {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "config": self.config.to_dict(),
+            "encoder": {"name": self.config.encoder, "hidden_size": self.network.encoder.config.hidden_size,
+                        "num_hidden_layers": self.network.encoder.config.num_hidden_layers},
+            "layers": self.network.layers,
+            "head": self.layout.to_dict(),
+            "thresholds": self.thresholds.to_dict(),
+            "label_space": {"labels": len(self.label_space), "categories": self.label_space.num_categories,
+                            "fingerprint": self.label_space.fingerprint()},
+            "info": self.info,
+        }
+        with open(os.path.join(path, "xmc_config.json"), "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False, indent=2)
+
+    @classmethod
+    def load(cls, path, device: str = "auto") -> "XmcModel":
+        """Rebuild from the folder alone; ModelFolderError (a ValueError) names what is wrong."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_model
+        from transformers import AutoConfig, AutoModel
+        path = os.fspath(path)
+        _check_folder(path)
+        try:
+            with open(os.path.join(path, "xmc_config.json"), encoding="utf-8") as f:
+                meta = json.load(f)
+            with open(os.path.join(path, "label_space.json"), encoding="utf-8") as f:
+                space = LabelSpace.from_dict(json.load(f))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ModelFolderError(f"model folder {path}: unreadable xmc_config.json or label_space.json ({e})") from None
+        if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+            raise ModelFolderError(f"model folder {path}: xmc_config.json is not a {FORMAT} v{FORMAT_VERSION} config")
+        if meta["label_space"]["fingerprint"] != space.fingerprint():
+            raise ModelFolderError(f"model folder {path}: label_space.json does not match xmc_config.json "
+                                   f"(fingerprint {space.fingerprint()} != {meta['label_space']['fingerprint']})")
+        config = TrainConfig.from_dict(meta["config"])
+        try:
+            layout = HeadLayout.from_dict(meta["head"], space)
+        except (ValueError, KeyError) as e:
+            raise ModelFolderError(f"model folder {path}: xmc_config.json head layout does not match "
+                                   f"label_space.json ({e})") from None
+        dev = resolve_device(device)
+        enc_config = AutoConfig.from_pretrained(os.path.join(path, "encoder"))
+        encoder = AutoModel.from_config(enc_config)
+        network = XmcNetwork(encoder, layout.num_outputs, meta["layers"], config.dropout,
+                             sparse_head=use_gathered(config, space))
+        try:
+            missing, unexpected = load_model(network, os.path.join(path, "model.safetensors"), strict=False)
+        except (SafetensorError, RuntimeError, OSError) as e:
+            raise ModelFolderError(f"model folder {path}: model.safetensors does not fit the config ({e})") from None
+        if missing or unexpected:
+            raise ModelFolderError(f"model folder {path}: model.safetensors does not match the config "
+                                   f"(missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})")
+        try:
+            tokenizer = load_tokenizer(os.path.join(path, "tokenizer"))
+        except Exception as e:  # transformers raises many types for a broken tokenizer folder
+            raise ModelFolderError(f"model folder {path}: tokenizer/ cannot be loaded ({e})") from None
+        network.to(dev).eval()
+        return cls(network, tokenizer, space, layout, config, Thresholds.from_dict(meta["thresholds"]), dev,
+                   meta.get("info"))
+
+    # -- prediction ----------------------------------------------------------------------
+    def predict(self, products: Iterable[dict], batch_size: int = 64, top_k: int = 20, *,
+                on_unknown: str = "error", chunk_size: int = 2048) -> Iterator[dict]:
+        """Yield one predictions-format dict per product, in input order:
+        ``{"id", "scores": [[attr, value, p], ...], "predicted": [[attr, value], ...]}``.
+        ``scores`` holds the top_k relevant labels and every relevant label above its threshold,
+        best first; ``predicted`` the labels above the model's thresholds. Products are read
+        ``chunk_size`` at a time, so an iterator of any length works."""
+        if on_unknown not in ("error", "skip"):
+            raise ValueError("on_unknown must be 'error' or 'skip'")
+        gathered = use_gathered(self.config, self.label_space)
+        for chunk in chunked(products, chunk_size):
+            if on_unknown == "skip":
+                chunk = [p for p in chunk if self._known(p)]
+            if not chunk:
+                continue
+            yield from self._predict_chunk(chunk, batch_size, top_k, gathered)
+
+    def _known(self, p: dict) -> bool:
+        try:
+            self.label_space.category_index(p.get("category") or ())
+            return True
+        except UnknownCategoryError:
+            return False
+
+    def _predict_chunk(self, chunk, batch_size, top_k, gathered) -> list[dict]:
+        enc = encode_products(chunk, self.label_space, self.tokenizer, self.config.max_length,
+                              with_labels=False, exact_category=False)
+        out: list = [None] * len(chunk)
+        labels = self.label_space.labels
+        for b, col_labels, probs, mask in score_batches(
+                self.network, self.layout, enc, batch_size=batch_size, device=self.device,
+                bf16=self.config.bf16, gathered=gathered, **token_ids(self.tokenizer, self.network)):
+            lab = np.arange(probs.shape[1]) if col_labels is None else col_labels
+            thr = self._label_threshold[lab]
+            ranked = np.where(mask, probs, -1.0)
+            k = min(top_k, probs.shape[1])
+            top = np.argpartition(-ranked, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((len(b), 0), int)
+            above = mask & (probs > thr)
+            for r, i in enumerate(b):
+                cols = set(top[r][ranked[r, top[r]] >= 0].tolist()) | set(np.flatnonzero(above[r]).tolist())
+                cols = sorted(cols, key=lambda c: (-probs[r, c], lab[c]))
+                out[i] = {
+                    "id": enc.ids[i],
+                    "scores": [[*labels[lab[c]], round(float(probs[r, c]), 6)] for c in cols],
+                    "predicted": [list(labels[lab[c]]) for c in cols if above[r, c]],
+                }
+        return out

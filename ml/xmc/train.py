@@ -1,0 +1,278 @@
+"""train(): fine-tune an encoder with the label-masked head and write a model folder."""
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .data import encode_products, load_tokenizer, make_batches, pad, rows_to_dense
+from .errors import DataError
+from .labels import LabelSpace
+from .layout import HeadLayout
+from .model import Thresholds, XmcModel, autocast, resolve_device, score_batches, token_ids, use_gathered
+from .network import XmcNetwork
+from .thresholds import tune_thresholds
+
+PRIOR_SMOOTHING = 0.5     # pseudo-count added to positives and negatives for the prior log-odds
+PRIOR_MIN_LOGIT = -10.0   # floor: a label never seen gets sigmoid(-10) ~ 5e-5, not -inf
+
+
+class TrainingCancelled(Exception):
+    """Raised inside train() when should_stop() returned True."""
+
+
+@dataclass
+class ProgressEvent:
+    stage: str                 # "prepare" | "train" | "validate" | "thresholds" | "save" | "done"
+    epoch: int = 0             # 1-based epoch in progress (0 before training)
+    total_epochs: int = 0
+    step: int = 0              # optimiser steps done so far, over all epochs
+    total_steps: int = 0
+    loss: float | None = None  # smoothed training loss (sum over counted labels / products)
+    throughput: float | None = None  # training products per second since the last event
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    out_dir: str
+    config: TrainConfig
+    thresholds: dict
+    validation: dict           # validation-slice metrics at the chosen thresholds (may be empty)
+    history: list = field(default_factory=list)  # per-epoch {"epoch", "loss", "seconds"}
+    seconds: float = 0.0
+    train_products: int = 0
+    validation_products: int = 0
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def prior_bias(layout: HeadLayout, space: LabelSpace, categories: np.ndarray, positives, masking: bool) -> torch.Tensor:
+    """[N] log-odds of each head row's label among the products the row is trained on
+    (products its label is relevant to when masking / in its group; else all products)."""
+    rows = layout.row_labels()
+    pos = np.zeros(len(space))
+    if positives:
+        np.add.at(pos, np.concatenate(positives), 1)
+    if layout.grouped:
+        groups = layout.groups_of(categories)
+        # positives and products per (group, label): count per group then pick each row's
+        row_group = layout.row_groups()
+        per_group_pos = np.zeros(layout.num_outputs)
+        n_group = np.bincount(groups, minlength=len(layout.group_labels)).astype(float)
+        for g in range(len(layout.group_labels)):
+            members = np.flatnonzero(groups == g)
+            counts = np.zeros(len(space))
+            if len(members):
+                lists = [positives[i] for i in members]
+                if sum(len(x) for x in lists):
+                    np.add.at(counts, np.concatenate(lists), 1)
+            sl = slice(layout.offsets[g], layout.offsets[g + 1])
+            per_group_pos[sl] = counts[layout.group_labels[g]]
+        p_pos, n = per_group_pos, n_group[row_group]
+    elif masking:
+        # products of categories where the label is relevant
+        cat_count = np.bincount(categories, minlength=space.num_categories).astype(float)
+        n_rel = np.zeros(len(space))
+        np.add.at(n_rel, space.indices, np.repeat(cat_count, np.diff(space.indptr)))
+        p_pos, n = pos[rows], n_rel[rows]
+    else:
+        p_pos, n = pos[rows], np.full(len(rows), float(len(categories)))
+    p = (p_pos + PRIOR_SMOOTHING) / (n + 2 * PRIOR_SMOOTHING)
+    return torch.tensor(np.maximum(np.log(p / (1 - p)), PRIOR_MIN_LOGIT), dtype=torch.float32)
+
+
+def build_network(config: TrainConfig, num_outputs: int, sparse_head: bool) -> XmcNetwork:
+    from transformers import AutoModel
+    encoder = AutoModel.from_pretrained(config.encoder)
+    network = XmcNetwork(encoder, num_outputs, config.layers, config.dropout, sparse_head=sparse_head)
+    network.freeze(config.freeze_layers)
+    return network
+
+
+def _split(n: int, config: TrainConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n_val = int(round(n * config.validation_fraction)) if config.threshold_strategy != "fixed" else 0
+    if n - n_val < 1 or (n_val and n_val < 10):
+        n_val = 0
+    perm = rng.permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def _subset(enc, idx):
+    from .data import EncodedProducts
+    return EncodedProducts([enc.ids[i] for i in idx], [enc.input_ids[i] for i in idx], enc.category[idx],
+                           [enc.positives[i] for i in idx], [enc.negatives[i] for i in idx])
+
+
+def _optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool):
+    head = [network.head_weight, network.head_bias]
+    head_lr = config.head_lr or config.lr
+    enc_params = [p for p in network.encoder.parameters() if p.requires_grad]
+    groups = [{"params": enc_params, "lr": config.lr}]
+    opts = []
+    if sparse_head:
+        # the gathered path gives sparse head gradients: only touched rows move (lazy Adam)
+        opts.append(torch.optim.SparseAdam(head, lr=head_lr))
+    else:
+        groups.append({"params": head, "lr": head_lr})
+    opts.insert(0, torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay))
+    return opts
+
+
+def _lr_lambda(total_steps: int, warmup: float):
+    warm = max(1, int(round(total_steps * warmup))) if warmup > 0 else 0
+
+    def f(step):
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
+    return f
+
+
+def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
+          progress: Callable[[ProgressEvent], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train on ``products`` (FORMATS.md products, optionally with ``negatives``) and write the
+    model folder to ``out_dir``. Raises TaxonomyError / DataError on bad inputs and
+    TrainingCancelled when ``should_stop()`` turns True (polled every micro-batch)."""
+    t0 = time.time()
+    emit = progress or (lambda e: None)
+    stop = should_stop or (lambda: False)
+    emit(ProgressEvent("prepare", total_epochs=config.epochs, message="building label space"))
+    space = LabelSpace.from_taxonomy(taxonomy)
+    products = list(products)
+    if not products:
+        raise DataError("no training products")
+    seed_everything(config.seed)
+    rng = np.random.default_rng(config.seed)
+    device = resolve_device(config.device)
+    bf16 = config.bf16
+    masking = config.label_masking
+    gathered = use_gathered(config, space)
+    layout = HeadLayout("shared" if config.classifier_per is None else config.classifier_per, space)
+
+    emit(ProgressEvent("prepare", total_epochs=config.epochs, message="tokenising products"))
+    tokenizer = load_tokenizer(config.encoder)
+    enc_all = encode_products(products, space, tokenizer, config.max_length)
+    train_idx, val_idx = _split(len(enc_all), config, rng)
+    enc, val = _subset(enc_all, train_idx), _subset(enc_all, val_idx)
+
+    network = build_network(config, layout.num_outputs, gathered)
+    with torch.no_grad():
+        if config.prior_bias:
+            network.head_bias[:, 0] = prior_bias(layout, space, enc.category, enc.positives, masking)
+    network.to(device)
+    ids_kw = token_ids(tokenizer, network)
+    groups = layout.groups_of(enc.category) if layout.grouped else None
+    lengths = enc.lengths()
+    micro = config.micro_batch_size
+    n_micro = len(make_batches(lengths, groups, micro, np.random.default_rng(0), bucketing=False, shuffle=False))
+    steps_per_epoch = math.ceil(n_micro / config.grad_accumulation)
+    total_steps = steps_per_epoch * config.epochs
+    optimizers = _optimizers(network, config, gathered)
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(o, _lr_lambda(total_steps, config.warmup)) for o in optimizers]
+    swa_model = None
+    swa_first_epoch = int(math.floor(config.swa_start * config.epochs)) + 1
+    pos_w, neg_w = config.positive_weight, config.negative_weight
+    has_neg = any(len(x) for x in enc.negatives)
+
+    step, history = 0, []
+    smoothed, seen, t_last = None, 0, time.time()
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        t_epoch, epoch_loss, epoch_n = time.time(), 0.0, 0
+        batches = make_batches(lengths, groups, micro, rng, bucketing=config.length_bucketing)
+        for o in optimizers:
+            o.zero_grad(set_to_none=True)
+        for bi, b in enumerate(batches):
+            if stop():
+                raise TrainingCancelled(f"stopped at epoch {epoch}, step {step}")
+            ids, att, tt = pad([enc.input_ids[i] for i in b], **ids_kw)
+            cats = torch.from_numpy(enc.category[b])
+            cols = layout.columns(cats, masking=masking, gathered=gathered,
+                                  group=None if groups is None else int(groups[b[0]]))
+            width = len(space) if cols.labels is None else len(cols.labels)
+            targets = rows_to_dense([enc.positives[i] for i in b], cols.column_of, width).float()
+            weights = None
+            if pos_w != 1.0 or has_neg:
+                weights = torch.ones_like(targets)
+                if pos_w != 1.0:
+                    weights[targets.bool()] = pos_w
+                if has_neg:
+                    weights[rows_to_dense([enc.negatives[i] for i in b], cols.column_of, width)] = neg_w
+            mask = cols.mask
+            with autocast(device, bf16):
+                _, loss = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
+                                  columns=None if cols.rows is None else cols.rows.to(device),
+                                  mask=None if mask is None else mask.to(device),
+                                  targets=targets.to(device), weights=None if weights is None else weights.to(device))
+            (loss / config.grad_accumulation).backward()
+            lv = float(loss.detach())
+            epoch_loss += lv * len(b)
+            epoch_n += len(b)
+            seen += len(b)
+            smoothed = lv if smoothed is None else 0.95 * smoothed + 0.05 * lv
+            if (bi + 1) % config.grad_accumulation == 0 or bi + 1 == len(batches):
+                if config.max_grad_norm:
+                    dense = [p for p in network.parameters() if p.grad is not None and not p.grad.is_sparse]
+                    torch.nn.utils.clip_grad_norm_(dense, config.max_grad_norm)
+                for o in optimizers:
+                    o.step()
+                    o.zero_grad(set_to_none=True)
+                for s in schedulers:
+                    s.step()
+                step += 1
+                if step % config.log_every == 0 or step == total_steps:
+                    now = time.time()
+                    emit(ProgressEvent("train", epoch, config.epochs, step, total_steps, smoothed,
+                                       seen / max(now - t_last, 1e-9)))
+                    seen, t_last = 0, now
+        if config.swa and epoch >= swa_first_epoch:
+            if swa_model is None:
+                swa_model = torch.optim.swa_utils.AveragedModel(network)
+            else:
+                swa_model.update_parameters(network)
+        history.append({"epoch": epoch, "loss": epoch_loss / max(epoch_n, 1), "seconds": time.time() - t_epoch})
+        if config.validate_each_epoch and len(val) and config.threshold_strategy != "fixed":
+            _, v = tune_thresholds(score_batches(network, layout, val, batch_size=max(micro, 64), device=device,
+                                                 bf16=bf16, gathered=gathered, **ids_kw), val, space, config)
+            history[-1]["validation"] = v
+            emit(ProgressEvent("validate", epoch, config.epochs, step, total_steps, smoothed,
+                               message=f"validation micro-F1 {v['micro_f1']:.4f} macro-F1 {v['macro_f1']:.4f}"))
+    if swa_model is not None:
+        with torch.no_grad():
+            for p, q in zip(network.parameters(), swa_model.module.parameters()):
+                p.copy_(q)
+
+    thresholds = Thresholds(config.threshold, strategy="fixed")
+    validation = {}
+    if config.threshold_strategy != "fixed" and len(val):
+        emit(ProgressEvent("thresholds", config.epochs, config.epochs, step, total_steps,
+                           message=f"tuning thresholds on {len(val)} validation products"))
+        thresholds, validation = tune_thresholds(
+            score_batches(network, layout, val, batch_size=max(micro, 64), device=device, bf16=bf16,
+                          gathered=gathered, **ids_kw),
+            val, space, config)
+
+    emit(ProgressEvent("save", config.epochs, config.epochs, step, total_steps, message=str(out_dir)))
+    info = {"train_products": len(enc), "validation_products": len(val), "history": history,
+            "validation": validation, "seconds": time.time() - t0}
+    model = XmcModel(network, tokenizer, space, layout, config, thresholds, device, info)
+    model.save(out_dir)
+    emit(ProgressEvent("done", config.epochs, config.epochs, step, total_steps, smoothed))
+    return TrainResult(os.fspath(out_dir), config, thresholds.to_dict(), validation, history,
+                       time.time() - t0, len(enc), len(val))
