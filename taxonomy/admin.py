@@ -1,14 +1,29 @@
 """The taxonomy in the Django admin: the category tree (indented, with its pairs inline),
 attributes with their values and aliases inline, and the assignments of pairs to categories.
+`taxonomy.json` is imported and exported from the category list (taxonomy/importing.py,
+taxonomy/exporting.py). Deleting a value that products or suggestions use first says how
+many are affected, then removes those labels with it.
 
 Saves through the admin send post_save signals, which bump TaxonomyRevision: relevance caches
 see every edit at once.
 """
-from django.contrib import admin
-from django.db.models import Count
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision
+from .exporting import export_taxonomy
+from .importing import import_taxonomy
+from .problems import FileRefused
 from .relevance import relevance_index
 
 INDENT = "\u2003"  # an em space per level of the tree
@@ -53,6 +68,48 @@ class CategoryAdmin(admin.ModelAdmin):
     fields = ("name", "parent", "full_path", "depth", "relevant_labels")
     inlines = [CategoryAttributeInline, ChildInline]
     list_per_page = 200
+    change_list_template = "admin/taxonomy/category/change_list_with_files.html"
+
+    def get_urls(self):
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="taxonomy_category_import"),
+            path("export/", self.admin_site.admin_view(self.export_view), name="taxonomy_category_export"),
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        """Upload a taxonomy.json; a refused file lists every problem and writes nothing."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = TaxonomyFileForm(request.POST or None, request.FILES or None)
+        refused = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_taxonomy(upload, name=upload.name)
+            except FileRefused as error:
+                refused = error
+            else:
+                counts = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in result.as_dict().items() if n)
+                messages.success(request, f"Imported {upload.name}: {counts or 'nothing changed'}.")
+                return redirect("admin:taxonomy_category_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import taxonomy.json",
+            "form": form,
+            "refused": refused,
+        }
+        return TemplateResponse(request, "admin/taxonomy/category/import.html", context)
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        out = io.StringIO()
+        export_taxonomy(out)
+        response = HttpResponse(out.getvalue(), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="taxonomy.json"'
+        return response
 
     def get_queryset(self, request):
         return (
@@ -82,10 +139,41 @@ class CategoryAdmin(admin.ModelAdmin):
         return category.product_count
 
 
+class TaxonomyFileForm(forms.Form):
+    file = forms.FileField(label="taxonomy.json", help_text="UTF-8 JSON in the format of FORMATS.md.")
+
+
+class AliasesField(forms.CharField):
+    """Aliases edited as text, one per line, stored as the list the model keeps."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 30})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class AttributeValueForm(forms.ModelForm):
+    aliases = AliasesField(required=False, help_text="Other surface forms, one per line.")
+
+    class Meta:
+        model = AttributeValue
+        fields = ("attribute", "name", "aliases")
+
+
 class AttributeValueInline(admin.TabularInline):
     model = AttributeValue
+    form = AttributeValueForm
     fields = ("name", "aliases")
     extra = 0
+    # Values are deleted from their own page, which says how many products use them first.
+    can_delete = False
+    show_change_link = True
 
 
 @admin.register(Attribute)
@@ -115,6 +203,55 @@ class AttributeValueAdmin(admin.ModelAdmin):
     search_fields = ("name", "attribute__name")
     list_select_related = ("attribute",)
     autocomplete_fields = ("attribute",)
+    form = AttributeValueForm
+
+    def get_deleted_objects(self, objs, request):
+        """Counts instead of Django's list of every related row, which for a value that a
+        hundred thousand products carry would be a page nobody can read (or render)."""
+        from catalog.models import Decision, ProductLabel, Suggestion
+
+        values = list(objs)
+        ids = [value.pk for value in values]
+        labels = ProductLabel.objects.filter(value_id__in=ids)
+        suggestions = Suggestion.objects.filter(value_id__in=ids)
+        usage = {
+            "products": labels.values("product_id").distinct().count(),
+            "suggestions": suggestions.count(),
+            "pending": suggestions.filter(status="pending").count(),
+            "decisions": Decision.objects.filter(Q(suggestion__value_id__in=ids) | Q(corrected_value_id__in=ids)).count(),
+        }
+        summary = []
+        for value in values:
+            summary.append(f"Attribute value: {value}")
+        summary.append(
+            [
+                f"{usage['products']} product(s) carry this value: the label is removed from them",
+                f"{usage['suggestions']} suggestion(s) of it are deleted ({usage['pending']} still pending)",
+                f"{usage['decisions']} review decision(s) about it are deleted",
+            ]
+        )
+        model_count = {"attribute values": len(values), **{k: n for k, n in usage.items() if k != "pending"}}
+        perms_needed = set() if self.has_delete_permission(request) else {"attribute value"}
+        return summary, model_count, perms_needed, []
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, AttributeValue.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        from catalog.models import Decision, ProductLabel
+        from catalog.signals import send_products_changed
+
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            labels = ProductLabel.objects.filter(value_id__in=ids)
+            product_ids = list(labels.values_list("product_id", flat=True).distinct())
+            # Labels and corrections protect the value (on_delete=PROTECT): they go first,
+            # deliberately, after the confirmation page said how many there are.
+            labels.delete()
+            Decision.objects.filter(corrected_value_id__in=ids).delete()
+            for value in AttributeValue.objects.filter(pk__in=ids):
+                value.delete()  # one by one, so post_delete bumps the taxonomy revision
+            send_products_changed(product_ids)
 
 
 @admin.register(CategoryAttribute)
