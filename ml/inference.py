@@ -1,22 +1,20 @@
-"""Loading the active model in a worker and mapping its labels onto taxonomy rows."""
+"""Loading the active model in a worker."""
 import threading
 
 from django.conf import settings
 
-from taxonomy.models import AttributeValue
-from taxonomy.signals import current_revision
-
 from .artifacts import verify_artifact
 
-_models: dict[int, object] = {}
-_value_ids: dict[str, object] = {}
+_models: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
 def load_model(version):
     """The ml.xmc model of a version, verified against its checksum on first load, then cached."""
+    # Keyed by where and what the artifact is, not only by id: ids are reused across databases.
+    key = (version.pk, version.artifact_uri, version.checksum)
     with _lock:
-        model = _models.get(version.pk)
+        model = _models.get(key)
         if model is None:
             from ml.xmc.model import XmcModel
 
@@ -24,21 +22,8 @@ def load_model(version):
             model = XmcModel.load(folder, device=settings.ZOKUSEI_DEVICE)
             # One model per worker process is enough: versions are scored one at a time.
             _models.clear()
-            _models[version.pk] = model
+            _models[key] = model
         return model
-
-
-def value_ids_by_name() -> dict[tuple[str, str], int]:
-    """(attribute name, value name) → AttributeValue id, refreshed when the taxonomy changes."""
-    revision = current_revision()
-    with _lock:
-        if _value_ids.get("revision") != revision:
-            _value_ids["map"] = {
-                (attribute, value): pk
-                for pk, attribute, value in AttributeValue.objects.values_list("pk", "attribute__name", "name")
-            }
-            _value_ids["revision"] = revision
-        return _value_ids["map"]
 
 
 def product_document(product, category_path: list[str]) -> dict:

@@ -9,9 +9,7 @@ from collections import defaultdict
 from django.db import transaction
 
 from catalog.models import ProductLabel, Suggestion, SuggestionStatus
-from taxonomy.relevance import relevant_value_ids
-
-from .inference import value_ids_by_name
+from taxonomy.relevance import relevance_index
 
 # Decided suggestions are never reopened by a re-score: a rejection is final for that
 # product, and an accepted one is already a label.
@@ -25,7 +23,8 @@ def apply_predictions(version, products, predictions) -> int:
     twice: the second run writes the same rows again.
     """
     by_id = {str(product.pk): product for product in products}
-    names = value_ids_by_name()
+    index = relevance_index()
+    names = index.ids  # (attribute, value) names → label id, for the current taxonomy
     wanted: dict[int, dict[int, float]] = {}
     for prediction in predictions:
         product = by_id[prediction["id"]]
@@ -51,7 +50,7 @@ def apply_predictions(version, products, predictions) -> int:
         decided = {(p, v) for _, p, v, status in existing if status in DECIDED}
         rows = []
         for product in products:
-            relevant = relevant_value_ids(product.category_id)
+            relevant = index.value_ids(product.category_id)
             for value_id, score in wanted.get(product.pk, {}).items():
                 if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in decided:
                     rows.append(
@@ -82,8 +81,9 @@ def withdraw_irrelevant_suggestions() -> int:
         .values_list("product__category_id", flat=True)
         .distinct()
     )
+    index = relevance_index()
     for category_id in list(category_ids):
-        relevant = relevant_value_ids(category_id)
+        relevant = index.value_ids(category_id)
         withdrawn += (
             Suggestion.objects.filter(status=SuggestionStatus.PENDING, product__category_id=category_id)
             .exclude(value_id__in=list(relevant))

@@ -131,14 +131,25 @@ def celery_worker(tmp_path):
         app.conf.broker_transport_options = {
             "data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False,
         }
-    app.pool.force_close_all()
+    reset_broker_connections(app)
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=["default", "training", "inference"],
         shutdown_timeout=60,
     ) as worker:
         yield worker
     app.conf.broker_transport_options = original_options
-    app.pool.force_close_all()
+    reset_broker_connections(app)
+
+
+def reset_broker_connections(app):
+    """Drop pooled broker connections so the next ones use the current transport options."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
 
 
 def catalogue_taxonomy() -> dict:

@@ -10,9 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def active_version(registered_version, eager_celery, catalogue):
+def active_version(registered_version, eager_celery, catalogue, django_capture_on_commit_callbacks):
     version = registered_version("active")
-    versions.activate_version(version.pk)  # eager: scores the catalogue at once
+    with django_capture_on_commit_callbacks(execute=True):
+        versions.activate_version(version.pk)  # eager: scores the catalogue once committed
     return version
 
 
@@ -46,16 +47,27 @@ def test_it_never_suggests_again_what_a_seller_rejected(active_version, catalogu
 
 def test_it_withdraws_pending_suggestions_the_taxonomy_no_longer_allows(active_version, catalogue):
     # given pending screen-size suggestions on televisions
-    screen = CategoryAttribute.objects.get(category=catalogue.tvs, attribute__name="画面サイズ")
     pending = Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ")
     assert pending.exists()
 
-    # when the admin removes the attribute from the category (eager: the withdrawal runs on commit)
-    screen.delete()
+    # when the admin removes the attribute from the category
+    CategoryAttribute.objects.get(category=catalogue.tvs, attribute__name="画面サイズ").delete()
     withdraw_irrelevant()
 
-    # then none of them is pending any more
-    assert not Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ").exists()
+    # then none of them is pending any more; other suggestions are untouched
+    assert not pending.exists()
+    assert Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="カラー").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_schedules_the_withdrawal_when_the_taxonomy_changes(active_version, catalogue):
+    pending = Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ")
+    assert pending.exists()
+
+    # committed at once (autocommit): the withdrawal task runs eagerly on commit
+    CategoryAttribute.objects.get(category=catalogue.tvs, attribute__name="画面サイズ").delete()
+
+    assert not pending.exists()
 
 
 def test_it_scores_a_product_created_after_activation_once_committed(active_version, catalogue, django_capture_on_commit_callbacks):
