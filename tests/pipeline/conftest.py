@@ -130,6 +130,7 @@ def celery_worker(tmp_path):
         folder.mkdir()
         app.conf.broker_transport_options = {
             "data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False,
+            "control_folder": str(folder),
         }
     reset_broker_connections(app)
     with start_worker(
