@@ -1,13 +1,18 @@
 """The seller's review queue: products with suggestions to review, one page at a time.
 
-The queue is a GROUP BY over suggestion rows (one row per product with its least certain and
-most confident suggestion), never over products, so a product without suggestions costs
-nothing. Pages are fetched with LIMIT/OFFSET on that grouped query plus one extra row to know
-whether a next page exists; there is no COUNT(*) over the whole queue, which on a large
-catalogue would cost as much as the page itself again.
+Products are ranked by their best matching suggestion: "uncertain" by the smallest
+|score - 0.5| (the model's least certain call first), "confident" by the highest score,
+"newest" by product id. A product's rank is where its first suggestion appears when the
+suggestions are read in that order, so the queue reads suggestion rows in index order, a
+chunk at a time, and keeps the first occurrence of each product until the page is full:
+the work grows with the page number, not with the size of the catalogue. Without a COUNT(*)
+over the whole queue, one extra product tells whether a next page exists.
 
-Sorting by "newest" walks products in id order and checks for matching suggestions with an
-EXISTS per product (index `catalog_sugg_product_status`), so it stops after one page.
+Indexes this relies on (catalog.Suggestion, see the report of issue 5): (status,
+abs(score - 0.5), id) and (status, score DESC, id). Without them the database sorts the
+seller's matching suggestions once per chunk: correct, but slow on a large catalogue.
+"newest" walks the product primary key backwards with an EXISTS per product
+(index catalog_sugg_product_status), which needs nothing more.
 """
 import unicodedata
 from dataclasses import dataclass, field
@@ -88,11 +93,51 @@ def search_variants(text: str) -> list[str]:
     return sorted({typed, normalized, normalized.translate(_FULL_WIDTH)} - {""})
 
 
+# Suggestion rows read by the first query while filling a page: a few pages' worth, so that
+# a page usually costs one small index range scan. Later queries read twice as many as the
+# one before, so a product with many suggestions never costs more than a few round trips.
+CHUNK = 500
+
+
+def _products_in_order(suggestions, sort, needed):
+    """Distinct product ids in the order of their best suggestion, at most `needed` of them."""
+    if sort == "confident":
+        key, ascending = F("score"), False
+    else:
+        key, ascending = Abs(F("score") - 0.5), True
+    rows = suggestions.annotate(sort_key=key).order_by("sort_key" if ascending else "-sort_key", "id")
+    rows = rows.values_list("product_id", "sort_key", "id")
+    found = {}
+    after = None
+    chunk_size = max(CHUNK, 2 * needed)
+    while len(found) < needed:
+        chunk = rows
+        if after is not None:
+            beyond = Q(sort_key__gt=after[0]) if ascending else Q(sort_key__lt=after[0])
+            chunk = chunk.filter(beyond | Q(sort_key=after[0], id__gt=after[1]))
+        batch = list(chunk[:chunk_size])
+        for product_id, _key, _id in batch:
+            found.setdefault(product_id, None)
+        if len(batch) < chunk_size:
+            break
+        after = batch[-1][1:]
+        chunk_size *= 2
+    return list(found)[:needed]
+
+
 def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SIZE) -> QueuePage:
     number = max(1, number)
     offset = (number - 1) * size
     suggestions = _matching_suggestions(user, filters)
-    if filters.sort == "newest":
+    if filters.sort != "newest":
+        ranked = _products_in_order(
+            suggestions.filter(_product_filter(filters, prefix="product__")), filters.sort, offset + size + 1
+        )
+        ids = ranked[offset : offset + size]
+        keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids))}
+        rows = [keyed[pk] for pk in ids]
+        has_next = len(ranked) > offset + size
+    else:
         matching = suggestions.filter(product_id=OuterRef("pk"))
         products = (
             visible_products(user)
@@ -105,15 +150,6 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
         keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids[:size]))}
         rows = [keyed[pk] for pk in ids[:size] if pk in keyed]
         has_next = len(ids) > size
-    else:
-        grouped = _summaries(suggestions.filter(_product_filter(filters, prefix="product__")))
-        if filters.sort == "confident":
-            grouped = grouped.order_by("-confidence", "product_id")
-        else:
-            grouped = grouped.order_by("uncertainty", "product_id")
-        rows = list(grouped[offset : offset + size + 1])
-        has_next = len(rows) > size
-        rows = rows[:size]
     products = visible_products(user).select_related("category", "seller").in_bulk([row["product_id"] for row in rows])
     for row in rows:
         row["product"] = products[row["product_id"]]

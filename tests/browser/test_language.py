@@ -3,7 +3,7 @@ import pytest
 
 from .conftest import screenshot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_renders_the_japanese_ui(new_page, live_server, alice, sneaker, sneaker_suggestions):

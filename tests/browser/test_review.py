@@ -7,7 +7,7 @@ from catalog.models import Decision, ProductLabel, Suggestion
 
 from .conftest import screenshot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def press(page, key):

@@ -14,7 +14,7 @@ from ml.models import ModelVersion, TrainingRun
 
 from .conftest import screenshot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_starts_a_run_and_shows_its_progress_move(page, live_server, staff, model_version):
