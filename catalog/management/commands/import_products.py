@@ -1,6 +1,7 @@
 import os
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import reset_queries
 from tqdm import tqdm
 
 from catalog.importing import import_products
@@ -50,6 +51,9 @@ class _Progress:
         self.bar, self.phase = None, None
 
     def __call__(self, phase, position):
+        # With DEBUG on, Django keeps every SQL statement of the connection; a long import
+        # would hold thousands of bulk INSERTs in memory.
+        reset_queries()
         if not self.enabled:
             return
         if phase != self.phase:
