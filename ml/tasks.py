@@ -153,13 +153,15 @@ def score_catalogue(version_id: int) -> int:
     """Fan the whole catalogue out over the inference queue in chunks."""
     if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
         return 0
-    chunks = 0
+    chunks, last_pk = 0, 0
     chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
-    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), chunk_size):
-        score_products.delay(version_id, ids[start : start + chunk_size])
-        chunks += 1
-    return chunks
+    while True:
+        # Keyset pagination: memory stays flat however large the catalogue is.
+        ids = list(Product.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk_size])
+        if not ids:
+            return chunks
+        score_products.delay(version_id, ids)
+        last_pk, chunks = ids[-1], chunks + 1
 
 
 @shared_task(name="ml.tasks.score_products")
