@@ -140,14 +140,25 @@ def accept_above(user, product_id, min_score: float, attribute_id=None) -> list[
     if attribute_id is not None:
         filters["value__attribute_id"] = attribute_id
     with transaction.atomic():
-        return [_accept(user, suggestion) for suggestion in _lock_product_pending(user, product_id, **filters)]
+        return _as_one_action([_accept(user, s) for s in _lock_product_pending(user, product_id, **filters)])
 
 
 def reject_rest(user, product_id, attribute_id) -> list[Decision]:
     """Reject the suggestions of one attribute that are still pending on the product."""
     with transaction.atomic():
         suggestions = _lock_product_pending(user, product_id, value__attribute_id=attribute_id)
-        return [_reject(user, suggestion) for suggestion in suggestions]
+        return _as_one_action([_reject(user, suggestion) for suggestion in suggestions])
+
+
+def _as_one_action(decisions):
+    # The decisions of one bulk action share one timestamp, so that undo takes them back
+    # together, as the seller did them.
+    if len(decisions) > 1:
+        at = decisions[0].created_at
+        Decision.objects.filter(pk__in=[decision.pk for decision in decisions]).update(created_at=at)
+        for decision in decisions:
+            decision.created_at = at
+    return decisions
 
 
 def last_decision(user, product_id=None):
@@ -158,30 +169,39 @@ def last_decision(user, product_id=None):
     return decisions.select_related("suggestion__value", "corrected_value").order_by("-created_at", "-id").first()
 
 
-def undo_last(user, product_id=None):
-    """Undo `user`'s newest decision: the suggestion is pending again, its labels restored.
+def undo_last(user, product_id=None) -> list[Suggestion]:
+    """Undo `user`'s newest action: its suggestions are pending again, their labels restored.
 
-    Returns the suggestion, or None when there is nothing to undo. A label the decision
-    created is removed; a label the product already had before the decision stays.
+    A bulk action is undone as a whole. Returns the suggestions restored (none when there is
+    nothing to undo). A label the decision created is removed; a label the product already
+    had before the decision stays.
     """
     with transaction.atomic():
-        decision = last_decision(user, product_id)
-        if decision is None:
-            return None
-        suggestion = _locked(Suggestion.objects.filter(pk=decision.suggestion_id)).get()
-        # Checked again under the lock: another undo may have got there first.
-        decision = Decision.objects.filter(pk=decision.pk).first()
-        if decision is None:
-            return None
-        label_value_id = {
-            DecisionAction.ACCEPT: suggestion.value_id,
-            DecisionAction.CORRECT: decision.corrected_value_id,
-        }.get(decision.action)
-        if label_value_id is not None:
-            ProductLabel.objects.filter(
-                product_id=suggestion.product_id, value_id=label_value_id, created_at__gte=decision.created_at
-            ).delete()
-        decision.delete()
-        suggestion.status = SuggestionStatus.PENDING
-        suggestion.save(update_fields=["status", "updated_at"])
-        return suggestion
+        latest = last_decision(user, product_id)
+        if latest is None:
+            return []
+        action = Decision.objects.filter(
+            user=user, created_at=latest.created_at, suggestion__product_id=latest.suggestion.product_id
+        )
+        suggestions = {
+            s.pk: s for s in _locked(Suggestion.objects.filter(pk__in=action.values("suggestion_id"))).order_by("id")
+        }
+        # Read again under the locks: another undo of the same action may have got there first.
+        decisions = list(action.filter(suggestion_id__in=suggestions))
+        for decision in decisions:
+            _restore(suggestions[decision.suggestion_id], decision)
+        return [suggestions[decision.suggestion_id] for decision in sorted(decisions, key=lambda d: d.suggestion_id)]
+
+
+def _restore(suggestion, decision):
+    label_value_id = {
+        DecisionAction.ACCEPT: suggestion.value_id,
+        DecisionAction.CORRECT: decision.corrected_value_id,
+    }.get(decision.action)
+    if label_value_id is not None:
+        ProductLabel.objects.filter(
+            product_id=suggestion.product_id, value_id=label_value_id, created_at__gte=decision.created_at
+        ).delete()
+    decision.delete()
+    suggestion.status = SuggestionStatus.PENDING
+    suggestion.save(update_fields=["status", "updated_at"])

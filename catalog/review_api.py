@@ -120,14 +120,15 @@ class RejectRestView(APIView):
 class UndoView(APIView):
     permission_classes = [IsSellerOrStaff]
 
-    @extend_schema(request=None, responses={200: SuggestionSerializer, 204: None})
+    @extend_schema(request=None, responses={200: SuggestionSerializer(many=True), 204: None})
     def post(self, request, pk):
+        """Undo the user's newest action on the product (a bulk action as a whole)."""
         if not review.visible_products(request.user).filter(pk=pk).exists():
             raise NotFound
-        suggestion = review.undo_last(request.user, pk)
-        if suggestion is None:
+        restored = review.undo_last(request.user, pk)
+        if not restored:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(SuggestionSerializer(suggestion).data)
+        return Response(SuggestionSerializer(restored, many=True).data)
 
 
 router = SimpleRouter()

@@ -198,6 +198,7 @@ JA = {
     "Rejected %(count)d remaining suggestions.": "残りの候補 %(count)d 件を却下しました。",
     "There is no decision to undo.": "取り消せる判断はありません。",
     "Undone: %(attribute)s: %(value)s is pending again.": "取り消しました：%(attribute)s：%(value)s は未確認に戻りました。",
+    "Undone: %(count)d suggestions are pending again.": "取り消しました：%(count)d 件の候補が未確認に戻りました。",
     "No more products to review.": "確認する商品はもうありません。",
     "Cancellation requested.": "中止を依頼しました。",
     "Model version %(id)d is now active.": "モデルのバージョン %(id)d を有効にしました。",

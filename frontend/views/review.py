@@ -221,23 +221,25 @@ def reject_rest(request, pk, attribute_id):
 @require_POST
 def undo(request, pk):
     _product_or_404(request, pk)
-    suggestion = review.undo_last(request.user, pk)
-    if suggestion is None:
+    restored = review.undo_last(request.user, pk)
+    if not restored:
         messages.info(request, _("There is no decision to undo."))
         return _back(request, pk)
-    messages.success(
-        request,
-        _("Undone: %(attribute)s: %(value)s is pending again.")
-        % {"attribute": suggestion.value.attribute.name, "value": suggestion.value.name},
-    )
-    response = _back(request, pk)
-    # Focus the suggestion that is pending again, the one the seller wants to look at.
+    if len(restored) == 1:
+        value = restored[0].value
+        messages.success(
+            request,
+            _("Undone: %(attribute)s: %(value)s is pending again.")
+            % {"attribute": value.attribute.name, "value": value.name},
+        )
+    else:
+        messages.success(request, _("Undone: %(count)d suggestions are pending again.") % {"count": len(restored)})
+    # Focus the (first) suggestion that is pending again, the one the seller wants to see.
     url = reverse("frontend:product", args=[pk])
-    params = {"focus": suggestion.pk}
+    params = {"focus": restored[0].pk}
     if request.POST.get("queue"):
         params["queue"] = request.POST["queue"]
-    response["Location"] = f"{url}?{urlencode(params)}"
-    return response
+    return redirect(f"{url}?{urlencode(params)}")
 
 
 @login_required

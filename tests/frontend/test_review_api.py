@@ -24,7 +24,7 @@ def test_it_accepts_rejects_corrects_and_undoes(alice_api, sneaker, sneaker_sugg
     )
     assert response.status_code == 200 and response.json()["corrected_value"] is not None
     response = alice_api.post(f"/api/review/products/{sneaker.pk}/undo/")
-    assert response.status_code == 200 and response.json()["status"] == "pending"
+    assert response.status_code == 200 and [row["status"] for row in response.json()] == ["pending"]
     assert set(ProductLabel.objects.values_list("value__name", flat=True)) == {"red"}
 
 
@@ -46,7 +46,11 @@ def test_bulk_actions(alice_api, sneaker, sneaker_suggestions):
     color = sneaker_suggestions["blue"].value.attribute_id
     response = alice_api.post(f"/api/review/products/{sneaker.pk}/reject-rest/", {"attribute": color})
     assert [row["suggestion"] for row in response.json()] == [sneaker_suggestions["blue"].pk]
-    assert alice_api.post(f"/api/review/products/{sneaker.pk}/undo/").status_code == 200
+    response = alice_api.post(f"/api/review/products/{sneaker.pk}/undo/")
+    assert [row["id"] for row in response.json()] == [sneaker_suggestions["blue"].pk]
+    response = alice_api.post(f"/api/review/products/{sneaker.pk}/undo/")
+    assert len(response.json()) == 2  # the bulk accept, as a whole
+    assert alice_api.post(f"/api/review/products/{sneaker.pk}/undo/").status_code == 204
 
 
 def test_others_products_are_404(bob_api, nobody_api, anonymous_api, sneaker, sneaker_suggestions):

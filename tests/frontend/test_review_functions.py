@@ -97,7 +97,7 @@ def test_it_rejects_the_rest_of_an_attribute(alice, sneaker, sneaker_suggestions
 
 def test_undo_restores_an_accepted_suggestion(alice, sneaker, sneaker_suggestions):
     review.accept(alice, sneaker_suggestions["red"].pk)
-    restored = review.undo_last(alice, sneaker.pk)
+    [restored] = review.undo_last(alice, sneaker.pk)
     assert restored.pk == sneaker_suggestions["red"].pk and status(restored) == "pending"
     assert labels(sneaker) == {} and not Decision.objects.exists()
 
@@ -119,6 +119,16 @@ def test_undo_takes_back_a_correction_and_only_the_newest_decision(alice, sneake
 
 def test_undo_is_per_user(alice, bob, staff, sneaker, sneaker_suggestions):
     review.accept(staff, sneaker_suggestions["red"].pk)
-    assert review.undo_last(alice, sneaker.pk) is None
-    assert review.undo_last(bob) is None
+    assert review.undo_last(alice, sneaker.pk) == []
+    assert review.undo_last(bob) == []
     assert status(sneaker_suggestions["red"]) == "accepted"
+
+
+def test_undo_takes_back_a_bulk_action_as_a_whole(alice, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    review.reject(alice, s["25"].pk)
+    review.accept_above(alice, sneaker.pk, 0.5)  # red, blue, 26.0
+    restored = review.undo_last(alice, sneaker.pk)
+    assert {r.pk for r in restored} == {s["red"].pk, s["blue"].pk, s["26"].pk}
+    assert labels(sneaker) == {} and status(s["25"]) == "rejected"
+    assert [r.pk for r in review.undo_last(alice, sneaker.pk)] == [s["25"].pk]
