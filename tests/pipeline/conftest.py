@@ -114,43 +114,24 @@ def eager_celery(settings):
 
 
 @pytest.fixture
-def celery_worker(tmp_path):
+def celery_worker(isolated_broker):
     """A real Celery worker (in a thread) consuming every queue of the configured broker.
 
-    With the embedded filesystem broker it gets a folder of its own, so that no other worker
-    on this machine takes its tasks.
+    Messages left on the broker by earlier tests (tasks sent on commit) are purged first.
     """
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
-    original_options = app.conf.broker_transport_options
-    if app.conf.broker_url.startswith("filesystem://"):
-        folder = tmp_path / "broker"
-        folder.mkdir()
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False,
-            "control_folder": str(folder),
-        }
-    reset_broker_connections(app)
+    with app.connection_for_write() as connection:
+        for queue in ("default", "training", "inference"):
+            connection.default_channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+            connection.default_channel.queue_purge(queue)
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=["default", "training", "inference"],
         shutdown_timeout=60,
     ) as worker:
         yield worker
-    app.conf.broker_transport_options = original_options
-    reset_broker_connections(app)
-
-
-def reset_broker_connections(app):
-    """Drop pooled broker connections so the next ones use the current transport options."""
-    from kombu import pools
-
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    pools.reset()
 
 
 def catalogue_taxonomy() -> dict:
