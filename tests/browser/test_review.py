@@ -20,7 +20,28 @@ def focused_suggestion(page):
     return page.evaluate("document.activeElement.closest('li.suggestion')?.dataset.suggestion")
 
 
-def test_it_reviews_a_product_with_the_keyboard_alone(page, live_server, alice, sneaker, sneaker_suggestions):
+@pytest.fixture
+def more_products(seller_a, taxonomy, model_version):
+    """A few more of Alice's products, all more certain than the sneaker's least certain call."""
+    from tests.frontend.conftest import make_product, suggest
+
+    shoes = taxonomy.category("Shoes", "Women's shoes")
+    tvs = taxonomy.category("TVs")
+    made = []
+    for external_id, category, title, value, score in [
+        ("A-2", shoes, "本革 パンプス ブラック 23.5cm 日本製", ("Material", "leather"), 0.88),
+        ("A-3", tvs, "４Ｋ液晶テレビ 55インチ 55 inch ブラック", ("Screen size", "55 inch"), 0.97),
+        ("A-4", shoes, "キャンバス スリッポン 赤 レディース", ("Color", "red"), 0.74),
+    ]:
+        product = make_product(seller_a, category, external_id, title, "")
+        suggest(product, taxonomy.value(*value), model_version, score)
+        made.append(product)
+    return made
+
+
+def test_it_reviews_a_product_with_the_keyboard_alone(
+    page, live_server, alice, sneaker, sneaker_suggestions, more_products
+):
     s = sneaker_suggestions
     # given: Alice signs in (typing and Enter) and opens the product from the queue
     sign_in(page, live_server, "alice", "alice-password")
@@ -51,13 +72,15 @@ def test_it_reviews_a_product_with_the_keyboard_alone(page, live_server, alice, 
     press(page, "r")
     page.keyboard.press("?")
     assert page.locator("dialog#shortcuts").is_visible()
+    screenshot(page, "keyboard-help")
     page.keyboard.press("Escape")
     assert not page.locator("dialog#shortcuts").is_visible()
     screenshot(page, "product-reviewed")
     press(page, "n")
 
-    # then: the decisions and the labels are in the database
-    assert re.search(r"/queue/", page.url)
+    # then: "n" went on to the next product of the queue, and the decisions and the labels
+    # are in the database
+    assert re.search(r"/products/(\d+)/", page.url).group(1) in {str(p.pk) for p in more_products}
     statuses = dict(Suggestion.objects.filter(product=sneaker).values_list("value__name", "status"))
     assert statuses == {"red": "accepted", "blue": "rejected", "26.0": "accepted", "25.0": "rejected"}
     decisions = Decision.objects.filter(suggestion__product=sneaker)
