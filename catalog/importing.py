@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from taxonomy.models import Attribute, Category
 from taxonomy.names import normalize_name, path_key
-from taxonomy.problems import Problems
+from taxonomy.problems import FileRefused, Problem, Problems
 from taxonomy.relevance import relevance_index
 
 from .models import LabelSource, Product, ProductLabel, Seller
@@ -223,9 +223,15 @@ def import_products(
     reader = _Reader(default_seller=default_seller, only_seller=only_seller)
     sellers = _validate(file, name, reader, create_sellers, on_progress)
     result = ProductImportResult()
-    with transaction.atomic():
-        seller_ids = _ensure_sellers(sellers, result)
-        _write(file, name, reader, seller_ids, user, result, on_progress)
+    try:
+        with transaction.atomic():
+            seller_ids = _ensure_sellers(sellers, result)
+            _write(file, name, reader, seller_ids, user, result, on_progress)
+    except IntegrityError:
+        # Another import or edit created some of the same products (or sellers) between our
+        # read and our insert; the whole file was rolled back and can simply be sent again.
+        reason = "another import or edit wrote some of these products at the same time; nothing was imported, try again"
+        raise FileRefused(name, [Problem(None, None, reason)], 1) from None
     return result
 
 

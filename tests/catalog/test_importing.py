@@ -190,3 +190,16 @@ def test_it_imports_across_batches(taxonomy, monkeypatch):
 
     assert (result.lines, result.created, result.labels_added) == (10, 10, 5)
     assert import_products(jsonl_file(*lines), default_seller="shop-a").unchanged == 10
+
+
+def test_it_refuses_cleanly_when_a_concurrent_writer_wins(taxonomy, monkeypatch):
+    from django.db import IntegrityError
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr("catalog.importing._write_batch", collide)
+
+    with pytest.raises(FileRefused, match="nothing was imported"):
+        import_products(jsonl_file(_line()), default_seller="shop-a")
+    assert not Seller.objects.exists()
