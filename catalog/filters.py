@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 
 from taxonomy.models import Category
 from taxonomy.names import PATH_SEPARATOR
@@ -24,9 +25,7 @@ class ProductFilter(django_filters.FilterSet):
         category = Category.objects.filter(pk=value).first()
         if category is None:
             return queryset.none()
-        return queryset.filter(category__path_key__startswith=category.path_key + PATH_SEPARATOR) | queryset.filter(
-            category=category
-        )
+        return queryset.filter(Q(category=category) | Q(category__path_key__startswith=category.path_key + PATH_SEPARATOR))
 
     def filter_has_labels(self, queryset, name, value):
         return queryset.filter(labels__isnull=not value).distinct()
