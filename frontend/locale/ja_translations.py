@@ -1,7 +1,7 @@
 """Japanese translations of the web UI, kept as a table and written into ja/LC_MESSAGES/django.po.
 
-Run `python frontend/locale/ja_translations.py` after `manage.py makemessages -l ja` (see
-frontend/locale/README.md), then `manage.py compilemessages`.
+`frontend/locale/update.sh` re-extracts the messages, runs this to fill them in (it lists any
+message the table lacks and exits 1), and compiles the catalogue.
 """
 import re
 import sys
@@ -211,10 +211,6 @@ JA = {
 }
 
 _ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')
-
-
-def _unquote(text):
-    return text.encode("latin-1", "backslashescape").decode("unicode_escape").encode("latin-1").decode("utf-8")
 
 
 def _quote(text):
