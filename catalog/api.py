@@ -19,7 +19,7 @@ from taxonomy.serializers import FileRefusedSerializer
 from .access import visible_products, visible_sellers
 from .exporting import product_lines
 from .filters import ProductFilter
-from .importing import import_products
+from .importing import file_format_of, import_products
 from .labels import add_label, remove_label
 from .models import LabelSource, ProductLabel
 from .permissions import IsSellerOrStaff
@@ -34,6 +34,9 @@ from .serializers import (
     SellerSerializer,
 )
 from .stats import catalog_stats
+
+
+EXPORT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
 class SellerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -93,13 +96,22 @@ class ProductViewSet(viewsets.ModelViewSet):
             return Response({"detail": "The product does not carry this label."}, status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="products JSONL")})
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", OpenApiTypes.STR, enum=["jsonl", "csv"], description="default: jsonl")],
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="products JSONL"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="products CSV"),
+        },
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request):
-        """The visible products (filters apply) as JSONL (FORMATS.md), streamed."""
+        """The visible products (filters apply) as JSONL (FORMATS.md) or CSV, streamed."""
+        file_format = request.query_params.get("file_format", "jsonl")
+        if file_format not in EXPORT_TYPES:
+            raise ValidationError({"file_format": "jsonl or csv"})
         products = self.filter_queryset(visible_products(request.user))
-        response = StreamingHttpResponse(product_lines(products), content_type="application/x-ndjson; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="products.jsonl"'
+        response = StreamingHttpResponse(product_lines(products, file_format), content_type=EXPORT_TYPES[file_format])
+        response["Content-Disposition"] = f'attachment; filename="products.{file_format}"'
         return response
 
 
@@ -118,6 +130,7 @@ class ProductImportView(APIView):
         serializer = ProductImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         file, seller = serializer.validated_data["file"], serializer.validated_data.get("seller")
+        file_format = serializer.validated_data.get("file_format") or file_format_of(file.name)
         user = request.user
         if is_staff_member(user):
             options = {"default_seller": seller.slug if seller else None, "create_sellers": True}
@@ -129,7 +142,7 @@ class ProductImportView(APIView):
         else:
             raise PermissionDenied("Only sellers and staff may import products.")
         try:
-            result = import_products(file, name=file.name, user=user, **options)
+            result = import_products(file, name=file.name, file_format=file_format, user=user, **options)
         except FileRefused as refused:
             return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict())

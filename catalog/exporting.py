@@ -1,7 +1,8 @@
-"""Export products as JSONL (FORMATS.md, "Products"), streaming in chunks.
+"""Export products as JSONL (FORMATS.md, "Products") or CSV (catalog/csvfiles.py), streaming
+in chunks.
 
-Each line carries every label the product holds, whatever its source, sorted by attribute
-then value, and always its seller, so that export -> import -> export gives the same lines.
+Each product carries every label it holds, whatever its source, sorted by attribute then
+value, and always its seller, so that export -> import -> export gives the same file.
 """
 import json
 from collections import defaultdict
@@ -9,14 +10,16 @@ from collections.abc import Iterator
 
 from taxonomy.names import PATH_SEPARATOR
 
+from . import csvfiles
 from .models import Product, ProductLabel
 
 # Products per round of queries while streaming.
 CHUNK_SIZE = 2000
+FORMATS = ("jsonl", "csv")
 
 
-def product_lines(products=None) -> Iterator[str]:
-    """Yield one JSON line (with its newline) per product of the queryset, ordered by seller and id."""
+def product_records(products=None) -> Iterator[dict]:
+    """Yield one FORMATS.md product dict per product of the queryset, ordered by seller and id."""
     products = Product.objects.all() if products is None else products
     rows = products.order_by("seller__slug", "external_id").values_list(
         "id", "external_id", "category__path_key", "title", "description", "seller__slug"
@@ -25,21 +28,32 @@ def product_lines(products=None) -> Iterator[str]:
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
         chunk.append(row)
         if len(chunk) == CHUNK_SIZE:
-            yield from _lines(chunk)
+            yield from _records(chunk)
             chunk = []
-    yield from _lines(chunk)
+    yield from _records(chunk)
 
 
-def export_products(out, products=None) -> int:
+def product_lines(products=None, file_format="jsonl") -> Iterator[str]:
+    """Yield the export file line by line (each with its newline)."""
+    products = Product.objects.all() if products is None else products
+    if file_format == "csv":
+        attributes = ProductLabel.objects.filter(product__in=products).values_list("value__attribute__name", flat=True)
+        yield from csvfiles.csv_lines(product_records(products), sorted(set(attributes)))
+        return
+    for record in product_records(products):
+        yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def export_products(out, products=None, file_format="jsonl") -> int:
     """Write the products to a text stream; return how many were written."""
     count = 0
-    for line in product_lines(products):
+    for line in product_lines(products, file_format):
         out.write(line)
         count += 1
-    return count
+    return count - (file_format == "csv")  # the CSV header is no product
 
 
-def _lines(chunk):
+def _records(chunk):
     if not chunk:
         return
     labels = defaultdict(list)
@@ -48,7 +62,7 @@ def _lines(chunk):
     ):
         labels[product_id].append([attribute, value])
     for product_id, external_id, path_key, title, description, seller in chunk:
-        line = {
+        yield {
             "id": external_id,
             "category": path_key.split(PATH_SEPARATOR),
             "title": title,
@@ -56,4 +70,3 @@ def _lines(chunk):
             "labels": sorted(labels[product_id]),
             "seller": seller,
         }
-        yield json.dumps(line, ensure_ascii=False) + "\n"

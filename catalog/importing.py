@@ -1,4 +1,5 @@
-"""Import products from JSONL (FORMATS.md, "Products") into the catalogue.
+"""Import products from JSONL (FORMATS.md, "Products") or CSV (catalog/csvfiles.py) into the
+catalogue.
 
 `import_products(file, ...)` reads a binary, seekable file twice:
 1. validation, streaming line by line: every problem (not UTF-8, invalid JSON, missing field,
@@ -36,6 +37,7 @@ from taxonomy.names import normalize_name, path_key
 from taxonomy.problems import FileRefused, Problem, Problems
 from taxonomy.relevance import relevance_index
 
+from .csvfiles import csv_records, not_utf8
 from .models import LabelSource, Product, ProductLabel, Seller
 from .signals import send_products_changed
 
@@ -77,6 +79,7 @@ class _Reader:
 
     default_seller: str | None = None
     only_seller: str | None = None
+    file_format: str = "jsonl"
     categories: dict = field(default_factory=dict)
     attributes: set = field(default_factory=set)
 
@@ -86,7 +89,12 @@ class _Reader:
         self.index = relevance_index()
 
     def lines(self, file, problems, on_progress=None):
-        """Yield (line number, decoded object) for every non-blank line that parses."""
+        """Yield (line number, product dict) for every product of the file that parses."""
+        if self.file_format == "csv":
+            return csv_records(file, problems, on_progress, progress_every=BATCH_SIZE)
+        return self._jsonl_lines(file, problems, on_progress)
+
+    def _jsonl_lines(self, file, problems, on_progress=None):
         file.seek(0)
         position = 0
         for number, raw in enumerate(file, 1):
@@ -100,7 +108,7 @@ class _Reader:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                problems.add(number, None, f"not UTF-8: byte 0x{raw[error.start]:02x} at column {error.start + 1} (the file must be UTF-8)")
+                problems.add(number, None, not_utf8(raw, error))
                 continue
             try:
                 obj = json.loads(text)
@@ -203,24 +211,33 @@ class _Reader:
         return frozenset(value_ids)
 
 
+def file_format_of(name: str) -> str:
+    """The format a file name suggests: CSV for .csv, JSONL otherwise."""
+    return "csv" if str(name).lower().endswith(".csv") else "jsonl"
+
+
 def import_products(
     file,
     *,
     name="products.jsonl",
+    file_format="jsonl",
     default_seller=None,
     only_seller=None,
     user=None,
     create_sellers=True,
     on_progress=None,
 ) -> ProductImportResult:
-    """Validate then write a products JSONL file (a binary, seekable file object).
+    """Validate then write a products file (a binary, seekable file object).
 
+    file_format: "jsonl" (FORMATS.md) or "csv" (catalog/csvfiles.py).
     default_seller: slug for lines that name none. only_seller: refuse lines of any other
     seller (a seller importing their own products). create_sellers: create sellers the file
     names that do not exist yet (otherwise they are problems). on_progress(phase, bytes_read):
     called now and then with phase "validate" or "write". Raises FileRefused.
     """
-    reader = _Reader(default_seller=default_seller, only_seller=only_seller)
+    if file_format not in ("jsonl", "csv"):
+        raise ValueError(f"unknown products file format {file_format!r}")
+    reader = _Reader(default_seller=default_seller, only_seller=only_seller, file_format=file_format)
     sellers = _validate(file, name, reader, create_sellers, on_progress)
     result = ProductImportResult()
     try:

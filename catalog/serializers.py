@@ -91,7 +91,10 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class ProductImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A products JSONL file (FORMATS.md), UTF-8.")
+    file = serializers.FileField(help_text="A products file, UTF-8: JSONL (FORMATS.md) or CSV (catalog/csvfiles.py).")
+    file_format = serializers.ChoiceField(
+        choices=["jsonl", "csv"], required=False, help_text="Default: from the file name (.csv is CSV, else JSONL)."
+    )
     seller = serializers.SlugRelatedField(
         slug_field="slug", queryset=Seller.objects.all(), required=False,
         help_text="Staff: the seller for lines that name none. Sellers import their own products only.",

@@ -1,4 +1,5 @@
 """Products through the API. Alice (seller A) and Bob (seller B) never see each other's products."""
+import io
 import json
 
 import pytest
@@ -198,3 +199,17 @@ def test_it_lists_sellers_by_role(alice_api, staff_api, seller_a, seller_b):
     assert [s["slug"] for s in alice_api.get(reverse("seller-list")).json()["results"]] == ["shop-a"]
     assert [s["slug"] for s in staff_api.get(reverse("seller-list")).json()["results"]] == ["shop-a", "shop-b"]
     assert alice_api.get(reverse("seller-detail", args=[seller_b.pk])).status_code == 404
+
+
+def test_it_imports_and_exports_csv(alice_api, taxonomy):
+    upload = io.BytesIO(b"id,category,title,Screen size\nA-5,TVs,TV,55 inch\n")
+    upload.name = "catalogue.csv"
+
+    imported = alice_api.post(reverse("product-import"), {"file": upload}, format="multipart")
+    exported = alice_api.get(reverse("product-export"), {"file_format": "csv"})
+
+    assert imported.status_code == 200 and imported.json()["created"] == 1
+    assert exported["Content-Type"].startswith("text/csv")
+    assert b"".join(exported.streaming_content).decode().splitlines() == [
+        "id,category,title,description,seller,Screen size", "A-5,TVs,TV,,shop-a,55 inch"
+    ]

@@ -4,34 +4,38 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from tqdm import tqdm
 
-from catalog.importing import import_products
+from catalog.importing import file_format_of, import_products
 from taxonomy.problems import FileRefused
 
 
 class Command(BaseCommand):
     help = (
-        "Import products from JSONL files (FORMATS.md): validate each whole file first, then upsert "
-        "by (seller, id) in one transaction per file."
+        "Import products from JSONL files (FORMATS.md) or CSV files (catalog/csvfiles.py): validate each "
+        "whole file first, then upsert by (seller, id) in one transaction per file."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="JSONL files, imported one after the other")
+        parser.add_argument("paths", nargs="+", help="JSONL or CSV files, imported one after the other")
+        parser.add_argument(
+            "--format", dest="file_format", choices=["jsonl", "csv"], help="file format (default: from the name: .csv is CSV)"
+        )
         parser.add_argument("--seller", help="seller slug for lines that name no seller")
         parser.add_argument(
             "--no-create-sellers", action="store_true", help="refuse sellers that do not exist yet instead of creating them"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, paths, seller=None, no_create_sellers=False, no_progress=False, **options):
+    def handle(self, *args, paths, seller=None, file_format=None, no_create_sellers=False, no_progress=False, **options):
         for path in paths:
-            self._import(path, seller, not no_create_sellers, not no_progress)
+            self._import(path, seller, file_format or file_format_of(path), not no_create_sellers, not no_progress)
 
-    def _import(self, path, seller, create_sellers, show_progress):
+    def _import(self, path, seller, file_format, create_sellers, show_progress):
         try:
             size = os.path.getsize(path)
             with open(path, "rb") as file, _Progress(path, size, show_progress) as progress:
                 result = import_products(
-                    file, name=path, default_seller=seller, create_sellers=create_sellers, on_progress=progress
+                    file, name=path, file_format=file_format, default_seller=seller,
+                    create_sellers=create_sellers, on_progress=progress,
                 )
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
