@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The README's screenshots are rewritten only on request (ZOKUSEI_SCREENSHOTS=1), so that an
+# ordinary test run leaves the working tree as it was; otherwise they go to a temporary folder.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The timeout for one page action; generous, the machines running CI are shared.
 ACTION_TIMEOUT_MS = 15_000
@@ -76,6 +78,17 @@ def sign_in(page, live_server, username, password):
     page.wait_for_load_state()
 
 
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory):
+    if os.environ.get("ZOKUSEI_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def screenshot(screenshot_dir):
+    def take(page, name):
+        page.screenshot(path=str(screenshot_dir / f"{name}.png"), full_page=True)
+
+    return take

@@ -3,13 +3,12 @@ import pytest
 
 from catalog import review
 
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_admin_sees_the_tree_and_is_told_what_deleting_a_value_affects(
-    page, live_server, admin, alice, sneaker, sneaker_suggestions, taxonomy
+    screenshot, page, live_server, admin, alice, sneaker, sneaker_suggestions, taxonomy
 ):
     review.accept(alice, sneaker_suggestions["red"].pk)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/taxonomy/category/")

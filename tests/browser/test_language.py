@@ -1,12 +1,12 @@
 """The UI speaks Japanese to a browser that asks for it, and switches language on request."""
 import pytest
 
-from .conftest import screenshot, sign_in
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_renders_the_japanese_ui(new_page, live_server, alice, sneaker, sneaker_suggestions):
+def test_it_renders_the_japanese_ui(screenshot, new_page, live_server, alice, sneaker, sneaker_suggestions):
     page = new_page(locale="ja-JP")
     sign_in(page, live_server, "alice", "alice-password")
     assert page.locator("html").get_attribute("lang") == "ja"
@@ -38,7 +38,7 @@ def test_it_renders_the_japanese_ui(new_page, live_server, alice, sneaker, sneak
     assert page.get_by_role("button", name="Accept").first.is_visible()
 
 
-def test_it_fits_a_tablet_width(new_page, live_server, alice, sneaker, sneaker_suggestions):
+def test_it_fits_a_tablet_width(screenshot, new_page, live_server, alice, sneaker, sneaker_suggestions):
     page = new_page(width=768, height=1024)
     sign_in(page, live_server, "alice", "alice-password")
     page.goto(f"{live_server.url}/products/{sneaker.pk}/")

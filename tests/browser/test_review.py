@@ -5,7 +5,7 @@ import pytest
 
 from catalog.models import Decision, ProductLabel, Suggestion
 
-from .conftest import screenshot, sign_in
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def more_products(seller_a, taxonomy, model_version):
 
 
 def test_it_reviews_a_product_with_the_keyboard_alone(
-    page, live_server, alice, sneaker, sneaker_suggestions, more_products
+    screenshot, page, live_server, alice, sneaker, sneaker_suggestions, more_products
 ):
     s = sneaker_suggestions
     # given: Alice signs in (typing and Enter) and opens the product from the queue

@@ -12,12 +12,12 @@ from catalog import review
 from ml import tasks
 from ml.models import ModelVersion, TrainingRun
 
-from .conftest import screenshot, sign_in
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_starts_a_run_and_shows_its_progress_move(page, live_server, staff, model_version):
+def test_it_starts_a_run_and_shows_its_progress_move(screenshot, page, live_server, staff, model_version):
     sign_in(page, live_server, "stella", "stella-password")
     page.goto(f"{live_server.url}/staff/runs/")
     page.get_by_label("Epochs").fill("2")
@@ -53,7 +53,9 @@ def test_it_starts_a_run_and_shows_its_progress_move(page, live_server, staff, m
     screenshot(page, "training-run-finished")
 
 
-def test_it_compares_versions_and_shows_the_overview(page, live_server, staff, model_version, sneaker_suggestions):
+def test_it_compares_versions_and_shows_the_overview(
+    screenshot, page, live_server, staff, model_version, sneaker_suggestions
+):
     ModelVersion.objects.create(
         artifact_uri="test", checksum="1" * 64, encoder="test-encoder", label_count=12,
         metrics={"micro_p": 0.7, "micro_r": 0.65, "micro_f1": 0.674, "macro_f1": 0.45, "p@1": 0.85,
