@@ -86,7 +86,7 @@ def render(results: dict, a, command: str, total: float, base: TrainConfig) -> s
     return "\n".join(lines)
 
 
-def write_section(doc: str, name: str, body: str) -> None:
+def write_section(doc: str, name: str, body: str, title: str | None = None) -> None:
     """Replace (or append) the text between this bench's markers; the rest of the file is kept."""
     begin, end = f"<!-- ml/xmc:bench:{name} -->", f"<!-- /ml/xmc:bench:{name} -->"
     text = open(doc, encoding="utf-8").read() if os.path.exists(doc) else "# Benchmarks\n"
@@ -95,7 +95,7 @@ def write_section(doc: str, name: str, body: str) -> None:
     if pattern.search(text):
         text = pattern.sub(lambda m: block, text)
     else:
-        text = text.rstrip() + f"\n\n## ml/xmc: bench on {name}\n\n{block}\n"
+        text = text.rstrip() + f"\n\n## {title or f'ml/xmc: bench on {name}'}\n\n{block}\n"
     os.makedirs(os.path.dirname(os.path.abspath(doc)), exist_ok=True)
     with open(doc, "w", encoding="utf-8") as f:
         f.write(text)

@@ -50,6 +50,8 @@ def _add_train_options(ap: argparse.ArgumentParser) -> None:
                    help="compute logits only for the batch's relevant labels (auto: above 50k labels)")
     g.add_argument("--swa", action="store_true", help="stochastic weight averaging of per-epoch weights")
     g.add_argument("--no-bf16", action="store_true", help="no bf16 autocast (fp32 throughout)")
+    g.add_argument("--no-value-match", action="store_true",
+                   help="no value-name match bonus on the logits (the paper's model exactly)")
     g.add_argument("--no-prior-bias", action="store_true", help="head bias 0 instead of the labels' prior log-odds")
     g.add_argument("--no-length-bucketing", action="store_true", help="batches of random lengths")
     g.add_argument("--validate-each-epoch", action="store_true", help="score the validation slice after every epoch")
@@ -77,6 +79,8 @@ def config_from_args(a) -> TrainConfig:
         d["swa"] = True
     if a.no_bf16:
         d["bf16"] = False
+    if a.no_value_match:
+        d["value_match"] = False
     if a.no_prior_bias:
         d["prior_bias"] = False
     if a.no_length_bucketing:

@@ -44,6 +44,8 @@ class TrainConfig:
     classifier_per: str | None = None  # None = one shared head; "leaf"/"top" = per-category baseline
     gathered: str | bool = "auto"      # logits only for the batch's relevant labels (huge label
                                        # spaces); "auto" = when the label space has > 50k labels
+    value_match: bool = True           # learned logit bonus when a label's value name (or alias)
+                                       # occurs in the text (matching.py); False = the paper's model
     prior_bias: bool = True            # head bias = log-odds of each label's prior (among relevant
                                        # products when masking); else 0
     negative_weight: float = 1.0       # loss weight of a seller's explicit negatives (target 0)

@@ -80,6 +80,7 @@ class EncodedProducts:
     category: np.ndarray                 # [n] category index in the label space
     positives: list[np.ndarray] = field(default_factory=list)  # label indices per product
     negatives: list[np.ndarray] = field(default_factory=list)  # explicit negatives per product
+    matches: list[np.ndarray] = field(default_factory=list)    # labels whose value name is in the text
 
     def __len__(self):
         return len(self.ids)
@@ -89,7 +90,7 @@ class EncodedProducts:
 
 
 def encode_products(products: Sequence[dict], space: LabelSpace, tokenizer, max_length: int, *,
-                    with_labels: bool = True, exact_category: bool = True) -> EncodedProducts:
+                    with_labels: bool = True, exact_category: bool = True, matcher=None) -> EncodedProducts:
     """Validate and encode products; raises DataError naming the first bad product."""
     cats, pos, neg, ids = [], [], [], []
     for p in products:
@@ -112,8 +113,11 @@ def encode_products(products: Sequence[dict], space: LabelSpace, tokenizer, max_
                                 f"a label and a negative")
             pos.append(np.array(pl, dtype=np.int64))
             neg.append(np.array(nl, dtype=np.int64))
+    matches = []
+    if matcher is not None:
+        matches = [matcher.match(" ".join(product_text(p))) for p in products]
     return EncodedProducts(ids, tokenize(tokenizer, products, max_length), np.array(cats, dtype=np.int64),
-                           pos, neg)
+                           pos, neg, matches)
 
 
 def pad(input_ids: list[list[int]], pad_id: int, sep_id: int | None = None):

@@ -48,6 +48,7 @@ class LabelSpace:
     categories: list[Path]                    # index -> category path, sorted
     indptr: np.ndarray                        # [C+1] CSR row pointers into ``indices``
     indices: np.ndarray                       # [nnz] sorted label indices relevant per category
+    aliases: dict = field(default_factory=dict)  # label index -> other surface forms of its value
     _label_index: dict = field(default=None, repr=False)
     _category_index: dict = field(default=None, repr=False)
     _dense: torch.Tensor = field(default=None, repr=False)
@@ -69,9 +70,13 @@ class LabelSpace:
         if not isinstance(taxonomy, dict) or "attributes" not in taxonomy or "categories" not in taxonomy:
             raise TaxonomyError("taxonomy must be a dict with 'attributes' and 'categories'")
         values: dict[str, list[str]] = {}
+        aliases: dict[Label, list[str]] = {}
         for a in taxonomy["attributes"]:
             name = normalize_name(a["name"])
             values[name] = [normalize_name(v["name"]) for v in a.get("values", [])]
+            for v in a.get("values", []):
+                if v.get("aliases"):
+                    aliases[(name, normalize_name(v["name"]))] = [normalize_name(x) for x in v["aliases"]]
         own: dict[Path, set[Label]] = {}
         for c in taxonomy["categories"]:
             path = normalize_path(c.get("path") or ())
@@ -105,7 +110,9 @@ class LabelSpace:
         labels = sorted(set().union(*relevant.values())) if relevant else []
         if not labels:
             raise TaxonomyError("empty label space: no category allows any attribute value")
-        return cls.from_relevance(labels, categories, [relevant[c] for c in categories])
+        space = cls.from_relevance(labels, categories, [relevant[c] for c in categories])
+        space.aliases = {space._label_index[l]: forms for l, forms in aliases.items() if l in space._label_index}
+        return space
 
     @classmethod
     def from_relevance(cls, labels: list[Label], categories: list[Path],
@@ -200,6 +207,7 @@ class LabelSpace:
             "labels": [list(l) for l in self.labels],
             "categories": [{"path": list(c), "relevant": self.relevant(i).tolist()}
                            for i, c in enumerate(self.categories)],
+            "aliases": {str(i): forms for i, forms in sorted(self.aliases.items())},
         }
 
     @classmethod
@@ -210,7 +218,8 @@ class LabelSpace:
         indices = np.array([i for c in d["categories"] for i in c["relevant"]], dtype=np.int64)
         if len(indices) and (indices.min() < 0 or indices.max() >= len(labels)):
             raise TaxonomyError("label space: a relevant label index is out of range")
-        return cls(labels, cats, indptr, indices)
+        aliases = {int(i): list(forms) for i, forms in (d.get("aliases") or {}).items()}
+        return cls(labels, cats, indptr, indices, aliases)
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), ensure_ascii=False).encode()).hexdigest()[:16]

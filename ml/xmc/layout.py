@@ -79,6 +79,11 @@ class HeadLayout:
             return np.arange(len(self.space))
         return np.concatenate(self.group_labels) if self.group_labels else np.zeros(0, dtype=np.int64)
 
+    def row_attribute(self):
+        """[N] attribute index of every head row (torch, for the value-match bonus)."""
+        import torch
+        return torch.from_numpy(self.space.label_attribute[self.row_labels()])
+
     def row_groups(self) -> np.ndarray:
         if not self.grouped:
             return np.zeros(len(self.space), dtype=np.int64)

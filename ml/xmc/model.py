@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import chunked, encode_products, load_tokenizer, make_batches, pad
+from .data import chunked, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
 from .errors import DataError, ModelFolderError, UnknownCategoryError
 from .labels import LabelSpace
 from .layout import HeadLayout
@@ -96,9 +96,13 @@ def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: i
             cats = torch.from_numpy(enc.category[b])
             cols = layout.columns(cats, masking=True, gathered=gathered,
                                   group=None if groups is None else int(groups[b[0]]))
+            matches = None
+            if enc.matches:
+                width = network.num_outputs if cols.labels is None else len(cols.labels)
+                matches = rows_to_dense([enc.matches[i] for i in b], cols.column_of, width).float().to(device)
             with autocast(device, bf16):
                 logits, _ = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
-                                    columns=None if cols.rows is None else cols.rows.to(device))
+                                    columns=None if cols.rows is None else cols.rows.to(device), matches=matches)
             probs = torch.sigmoid(logits.float()).cpu().numpy()
             yield b, cols.labels, probs, cols.mask.numpy()
 
@@ -131,6 +135,8 @@ class XmcModel:
         self.device = device
         self.info = info or {}
         self._label_threshold = thresholds.per_label(space)
+        from .matching import ValueMatcher
+        self._matcher = ValueMatcher(space) if config.value_match else None
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> None:
@@ -186,7 +192,8 @@ class XmcModel:
         enc_config = AutoConfig.from_pretrained(os.path.join(path, "encoder"))
         encoder = AutoModel.from_config(enc_config)
         network = XmcNetwork(encoder, layout.num_outputs, meta["layers"], config.dropout,
-                             sparse_head=use_gathered(config, space))
+                             sparse_head=use_gathered(config, space),
+                             row_attribute=layout.row_attribute() if config.value_match else None)
         try:
             missing, unexpected = load_model(network, os.path.join(path, "model.safetensors"), strict=False)
         except (SafetensorError, RuntimeError, OSError) as e:
@@ -229,7 +236,7 @@ class XmcModel:
 
     def _predict_chunk(self, chunk, batch_size, top_k, gathered) -> list[dict]:
         enc = encode_products(chunk, self.label_space, self.tokenizer, self.config.max_length,
-                              with_labels=False, exact_category=False)
+                              with_labels=False, exact_category=False, matcher=self._matcher)
         out: list = [None] * len(chunk)
         labels = self.label_space.labels
         for b, col_labels, probs, mask in score_batches(
@@ -241,12 +248,14 @@ class XmcModel:
             k = min(top_k, probs.shape[1])
             top = np.argpartition(-ranked, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((len(b), 0), int)
             above = mask & (probs > thr)
+            rounded = np.round(probs, 6)
             for r, i in enumerate(b):
-                cols = set(top[r][ranked[r, top[r]] >= 0].tolist()) | set(np.flatnonzero(above[r]).tolist())
-                cols = sorted(cols, key=lambda c: (-probs[r, c], lab[c]))
+                sel = np.union1d(top[r][ranked[r, top[r]] >= 0], np.flatnonzero(above[r]))
+                sel = sel[np.lexsort((lab[sel], -probs[r, sel]))]  # best first, ties by label
+                ls, ps, ab = lab[sel].tolist(), rounded[r, sel].tolist(), above[r, sel].tolist()
                 out[i] = {
                     "id": enc.ids[i],
-                    "scores": [[*labels[lab[c]], round(float(probs[r, c]), 6)] for c in cols],
-                    "predicted": [list(labels[lab[c]]) for c in cols if above[r, c]],
+                    "scores": [[*labels[l], p] for l, p in zip(ls, ps)],
+                    "predicted": [list(labels[l]) for l, a in zip(ls, ab) if a],
                 }
         return out

@@ -15,7 +15,7 @@ from torch import nn
 
 class XmcNetwork(nn.Module):
     def __init__(self, encoder: nn.Module, num_outputs: int, layers: int = 5, dropout: float = 0.1,
-                 sparse_head: bool = False):
+                 sparse_head: bool = False, row_attribute: torch.Tensor | None = None):
         super().__init__()
         self.encoder = encoder
         self.layers = layers
@@ -30,6 +30,13 @@ class XmcNetwork(nn.Module):
         self.head_bias = nn.Parameter(torch.zeros(num_outputs, 1))                  # [N, 1]
         nn.init.normal_(self.head_weight, std=0.02)
         self.sparse_head = sparse_head
+        # Value-name match bonus (matching.py), optional: logit += match * (w[global] + w[attribute]).
+        # row_attribute [N] gives each head row's attribute; w has one entry per attribute + 1.
+        if row_attribute is not None:
+            self.register_buffer("row_attribute", row_attribute.long().clone())
+            self.match_weight = nn.Parameter(torch.zeros(int(row_attribute.max()) + 2 if len(row_attribute) else 1))
+        else:
+            self.row_attribute, self.match_weight = None, None
 
     def freeze(self, bottom_layers: int) -> None:
         """Stop training the embeddings and the bottom layers: autograd then records nothing
@@ -67,18 +74,27 @@ class XmcNetwork(nn.Module):
         b = F.embedding(columns, self.head_bias, sparse=self.sparse_head)    # [K, 1]
         return h @ w.to(h.dtype).T + b[:, 0].to(h.dtype)                    # [B, K]
 
+    def match_bonus(self, matches: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
+        """[B, K] 0/1 value-name matches -> [B, K] logit bonus."""
+        attr = self.row_attribute if columns is None else self.row_attribute[columns]   # [K]
+        per_column = self.match_weight[-1] + self.match_weight[attr]                    # [K]
+        return matches * per_column
+
     def forward(self, input_ids, attention_mask, token_type_ids=None, *, columns=None, mask=None,
-                targets=None, weights=None):
+                targets=None, weights=None, matches=None):
         """Returns (logits [B, K], loss or None).
 
         mask     [B, K] bool: labels relevant to each product; the loss ignores the others, so
                  their logits get no gradient (None = every column counts: unmasked baseline)
         targets  [B, K] float 0/1
         weights  [B, K] float per-target loss weights (explicit negatives, positive weight)
+        matches  [B, K] float 0/1: the label's value name occurs in the text (needs row_attribute)
         The loss is the BCE summed over the counted labels, averaged over the products.
         """
         h = self.dropout(self.encode(input_ids, attention_mask, token_type_ids))  # [B, D]
         logits = self.head(h, columns)                                           # [B, K]
+        if matches is not None and self.match_weight is not None:
+            logits = logits.float() + self.match_bonus(matches, columns)
         if targets is None:
             return logits, None
         bce = F.binary_cross_entropy_with_logits(logits.float(), targets, reduction="none")  # [B, K]

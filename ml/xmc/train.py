@@ -18,6 +18,7 @@ from .labels import LabelSpace
 from .layout import HeadLayout
 from .model import Thresholds, XmcModel, autocast, resolve_device, score_batches, token_ids, use_gathered
 from .network import XmcNetwork
+from .matching import ValueMatcher
 from .thresholds import tune_thresholds
 
 PRIOR_SMOOTHING = 0.5     # pseudo-count added to positives and negatives for the prior log-odds
@@ -96,10 +97,31 @@ def prior_bias(layout: HeadLayout, space: LabelSpace, categories: np.ndarray, po
     return torch.tensor(np.maximum(np.log(p / (1 - p)), PRIOR_MIN_LOGIT), dtype=torch.float32)
 
 
-def build_network(config: TrainConfig, num_outputs: int, sparse_head: bool) -> XmcNetwork:
+def match_prior(space: LabelSpace, enc, masking: bool) -> float:
+    """Initial value-match bonus: log-odds of a positive among matched (product, label) pairs
+    minus that among all pairs (relevant pairs when masking)."""
+    matched = pos_matched = pairs = 0
+    for c, m, p in zip(enc.category, enc.matches, enc.positives):
+        if masking:
+            m = np.intersect1d(m, space.relevant(c), assume_unique=True)
+            pairs += len(space.relevant(c))
+        else:
+            pairs += len(space)
+        matched += len(m)
+        pos_matched += len(np.intersect1d(m, p, assume_unique=True))
+    positives = sum(len(p) for p in enc.positives)
+    if not matched or not positives:
+        return 0.0
+    logit = lambda q: float(np.log(q / (1 - q)))
+    p_m = (pos_matched + 0.5) / (matched + 1)
+    return max(0.0, logit(p_m) - logit(min(positives / pairs, 0.5)))
+
+
+def build_network(config: TrainConfig, layout: HeadLayout, sparse_head: bool) -> XmcNetwork:
     from transformers import AutoModel
     encoder = AutoModel.from_pretrained(config.encoder)
-    network = XmcNetwork(encoder, num_outputs, config.layers, config.dropout, sparse_head=sparse_head)
+    network = XmcNetwork(encoder, layout.num_outputs, config.layers, config.dropout, sparse_head=sparse_head,
+                         row_attribute=layout.row_attribute() if config.value_match else None)
     network.freeze(config.freeze_layers)
     return network
 
@@ -115,7 +137,8 @@ def _split(n: int, config: TrainConfig, rng: np.random.Generator) -> tuple[np.nd
 def _subset(enc, idx):
     from .data import EncodedProducts
     return EncodedProducts([enc.ids[i] for i in idx], [enc.input_ids[i] for i in idx], enc.category[idx],
-                           [enc.positives[i] for i in idx], [enc.negatives[i] for i in idx])
+                           [enc.positives[i] for i in idx], [enc.negatives[i] for i in idx],
+                           [enc.matches[i] for i in idx] if enc.matches else [])
 
 
 def _optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool):
@@ -129,7 +152,11 @@ def _optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool):
         opts.append(torch.optim.SparseAdam(head, lr=head_lr))
     else:
         groups.append({"params": head, "lr": head_lr})
-    opts.insert(0, torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay))
+    try:  # the fused kernel is ~4x faster than foreach on CPU (measured: 27 vs 126 ms per step)
+        adamw = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        adamw = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
+    opts.insert(0, adamw)
     return opts
 
 
@@ -141,6 +168,28 @@ def _lr_lambda(total_steps: int, warmup: float):
             return (step + 1) / warm
         return max(0.0, (total_steps - step) / max(1, total_steps - warm))
     return f
+
+
+def batch_inputs(enc, b, layout: HeadLayout, config: TrainConfig, ids_kw: dict, gathered: bool,
+                 group: int | None, has_negatives: bool, device) -> dict:
+    """The network's keyword arguments for the training micro-batch ``b`` (product positions):
+    padded tokens, the computed columns, the relevance mask, targets and loss weights."""
+    ids, att, tt = pad([enc.input_ids[i] for i in b], **ids_kw)
+    cats = torch.from_numpy(enc.category[b])
+    cols = layout.columns(cats, masking=config.label_masking, gathered=gathered, group=group)
+    width = len(layout.space) if cols.labels is None else len(cols.labels)
+    targets = rows_to_dense([enc.positives[i] for i in b], cols.column_of, width).float()
+    weights = None
+    if config.positive_weight != 1.0 or has_negatives:
+        weights = torch.ones_like(targets)
+        if config.positive_weight != 1.0:
+            weights[targets.bool()] = config.positive_weight
+        if has_negatives:
+            weights[rows_to_dense([enc.negatives[i] for i in b], cols.column_of, width)] = config.negative_weight
+    matches = rows_to_dense([enc.matches[i] for i in b], cols.column_of, width).float() if enc.matches else None
+    to = lambda x: None if x is None else x.to(device)
+    return {"matches": to(matches), "input_ids": to(ids), "attention_mask": to(att), "token_type_ids": to(tt), "columns": to(cols.rows),
+            "mask": to(cols.mask), "targets": to(targets), "weights": to(weights)}
 
 
 def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
@@ -167,14 +216,17 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
 
     emit(ProgressEvent("prepare", total_epochs=config.epochs, message="tokenising products"))
     tokenizer = load_tokenizer(config.encoder)
-    enc_all = encode_products(products, space, tokenizer, config.max_length)
+    enc_all = encode_products(products, space, tokenizer, config.max_length,
+                              matcher=ValueMatcher(space) if config.value_match else None)
     train_idx, val_idx = _split(len(enc_all), config, rng)
     enc, val = _subset(enc_all, train_idx), _subset(enc_all, val_idx)
 
-    network = build_network(config, layout.num_outputs, gathered)
+    network = build_network(config, layout, gathered)
     with torch.no_grad():
         if config.prior_bias:
             network.head_bias[:, 0] = prior_bias(layout, space, enc.category, enc.positives, masking)
+        if network.match_weight is not None:
+            network.match_weight[-1] = match_prior(space, enc, masking)
     network.to(device)
     ids_kw = token_ids(tokenizer, network)
     groups = layout.groups_of(enc.category) if layout.grouped else None
@@ -187,7 +239,6 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
     schedulers = [torch.optim.lr_scheduler.LambdaLR(o, _lr_lambda(total_steps, config.warmup)) for o in optimizers]
     swa_model = None
     swa_first_epoch = int(math.floor(config.swa_start * config.epochs)) + 1
-    pos_w, neg_w = config.positive_weight, config.negative_weight
     has_neg = any(len(x) for x in enc.negatives)
 
     step, history = 0, []
@@ -201,25 +252,10 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
         for bi, b in enumerate(batches):
             if stop():
                 raise TrainingCancelled(f"stopped at epoch {epoch}, step {step}")
-            ids, att, tt = pad([enc.input_ids[i] for i in b], **ids_kw)
-            cats = torch.from_numpy(enc.category[b])
-            cols = layout.columns(cats, masking=masking, gathered=gathered,
-                                  group=None if groups is None else int(groups[b[0]]))
-            width = len(space) if cols.labels is None else len(cols.labels)
-            targets = rows_to_dense([enc.positives[i] for i in b], cols.column_of, width).float()
-            weights = None
-            if pos_w != 1.0 or has_neg:
-                weights = torch.ones_like(targets)
-                if pos_w != 1.0:
-                    weights[targets.bool()] = pos_w
-                if has_neg:
-                    weights[rows_to_dense([enc.negatives[i] for i in b], cols.column_of, width)] = neg_w
-            mask = cols.mask
+            inputs = batch_inputs(enc, b, layout, config, ids_kw, gathered,
+                                  None if groups is None else int(groups[b[0]]), has_neg, device)
             with autocast(device, bf16):
-                _, loss = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
-                                  columns=None if cols.rows is None else cols.rows.to(device),
-                                  mask=None if mask is None else mask.to(device),
-                                  targets=targets.to(device), weights=None if weights is None else weights.to(device))
+                _, loss = network(**inputs)
             (loss / config.grad_accumulation).backward()
             lv = float(loss.detach())
             epoch_loss += lv * len(b)

@@ -1,0 +1,56 @@
+"""Value-name matching: which labels' value names (or aliases) occur in a product's text.
+
+A lexical signal the taxonomy gives for free: rare labels, which the classifier sees too few
+times to learn, often appear verbatim in the title ("stainless steel", "26.0"). The network adds
+a learned bonus to the logit of every matched label (network.py). Matching is on words: the
+NFKC-normalised, lower-cased text split into letter/digit runs, every 1..n-gram looked up in a
+dict of value names; names in CJK scripts (written without spaces) are matched as substrings.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+
+from .labels import LabelSpace
+
+_WORD = re.compile(r"[^\W_]+(?:\.[0-9]+)?")  # letter/digit runs; "26.0" stays one word
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff66-\uff9f]")
+MAX_NGRAM = 6  # longer value names are matched on their first 6 words only... so they are skipped
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+class ValueMatcher:
+    def __init__(self, space: LabelSpace):
+        index: dict[str, list[int]] = {}
+        cjk: dict[str, list[int]] = {}
+        for i, (_, value) in enumerate(space.labels):
+            for form in [value, *space.aliases.get(i, [])]:
+                norm = unicodedata.normalize("NFKC", form).lower().strip()
+                if _CJK.search(norm):
+                    cjk.setdefault(norm, []).append(i)
+                    continue
+                w = words(norm)
+                if w and len(w) <= MAX_NGRAM:
+                    index.setdefault(" ".join(w), []).append(i)
+        self.index = {k: np.array(sorted(set(v)), dtype=np.int64) for k, v in index.items()}
+        self.cjk = [(k, np.array(sorted(set(v)), dtype=np.int64)) for k, v in cjk.items()]
+        self.max_n = max((k.count(" ") + 1 for k in self.index), default=1)
+
+    def match(self, text: str) -> np.ndarray:
+        """Sorted indices of the labels whose value name or an alias occurs in ``text``."""
+        ws = words(text)
+        hits = []
+        for n in range(1, self.max_n + 1):
+            for i in range(len(ws) - n + 1):
+                h = self.index.get(" ".join(ws[i:i + n]))
+                if h is not None:
+                    hits.append(h)
+        if self.cjk:
+            norm = unicodedata.normalize("NFKC", text).lower()
+            hits.extend(h for k, h in self.cjk if k in norm)
+        return np.unique(np.concatenate(hits)) if hits else np.zeros(0, dtype=np.int64)

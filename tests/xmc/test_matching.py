@@ -1,0 +1,27 @@
+import torch
+
+from ml.xmc.labels import LabelSpace
+from ml.xmc.matching import ValueMatcher
+from ml.xmc.model import XmcModel
+
+
+def _names(space, idx):
+    return {space.labels[i] for i in idx}
+
+
+def test_it_matches_value_names_aliases_and_japanese(taxonomy):
+    space = LabelSpace.from_taxonomy(taxonomy)
+    m = ValueMatcher(space)
+    assert _names(space, m.match("RED Leather boots, size 26.0")) == {
+        ("Color", "red"), ("Material", "leather"), ("Shoe size (cm)", "26.0")}
+    assert _names(space, m.match("赤のスニーカー")) == {("Color", "red")}  # alias, CJK substring
+    assert len(m.match("reddish boots 26")) == 0  # whole words only
+
+
+def test_the_match_bonus_is_learned_and_saved(trained_model):
+    model = XmcModel.load(trained_model, device="cpu")
+    assert model.network.match_weight is not None
+    assert model.network.row_attribute.shape == (model.network.num_outputs,)
+    # the global bonus starts at the matched pairs' log-odds shift, which is positive here
+    assert float(model.network.match_weight[-1]) > 0
+    assert torch.isfinite(model.network.match_weight).all()
