@@ -10,10 +10,12 @@ see every edit at once.
 import io
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -112,9 +114,13 @@ class CategoryAdmin(admin.ModelAdmin):
         return response
 
     def get_queryset(self, request):
+        # Counted in subqueries: joining products and assignments at once would multiply rows.
         return (
             super().get_queryset(request)
-            .annotate(assignment_count=Count("assignments", distinct=True), product_count=Count("products", distinct=True))
+            .annotate(
+                assignment_count=_count_per_category(CategoryAttribute),
+                product_count=_count_per_category(apps.get_model("catalog", "Product")),
+            )
             .order_by("path_key")
         )
 
@@ -164,6 +170,11 @@ class AttributeValueForm(forms.ModelForm):
     class Meta:
         model = AttributeValue
         fields = ("attribute", "name", "aliases")
+
+
+def _count_per_category(model):
+    rows = model.objects.filter(category=OuterRef("pk")).order_by().values("category").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 class AttributeValueInline(admin.TabularInline):
