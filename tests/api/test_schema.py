@@ -9,10 +9,7 @@ def test_it_generates_the_openapi_schema_without_warnings(tmp_path):
 
 
 @pytest.mark.django_db
-def test_it_serves_the_docs_page(alice_api):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(alice_api.handler._force_user)
+def test_it_serves_the_docs_page(client, alice):
+    client.force_login(alice)
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
