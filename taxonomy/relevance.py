@@ -7,7 +7,9 @@ added after the assignment. FORMATS.md, "Taxonomy".
 The whole taxonomy is indexed at once (a handful of queries, however many categories) and
 the index is kept in-process, keyed by the TaxonomyRevision row that every taxonomy change
 bumps (taxonomy/signals.py); each call costs one small query to check that the index is still
-fresh. Call sites:
+fresh. Code that writes taxonomy rows with bulk operations or update() (which send no
+signals) must call taxonomy.signals.bump_revision() in the same transaction, as the
+taxonomy import does. Call sites:
 
     relevant_value_ids(category_id)          -> frozenset of AttributeValue ids
     relevant_value_ids_for(category_ids)     -> {category_id: frozenset}
