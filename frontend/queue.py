@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Abs
 
-from catalog.models import Suggestion, SuggestionStatus
+from catalog.models import SuggestionStatus
 from catalog.review import visible_products, visible_suggestions
 from taxonomy.names import PATH_SEPARATOR
 
