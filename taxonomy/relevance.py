@@ -71,15 +71,20 @@ def build_index(key=None) -> RelevanceIndex:
         if assignment_id in subset_assignments:
             own[subset_assignments[assignment_id]].add(value_id)
 
+    parents = dict(Category.objects.values_list("id", "parent_id"))
     by_category = {}
-    # Parents before children: depth orders the tree top-down.
-    for category_id, parent_id in Category.objects.order_by("depth").values_list("id", "parent_id"):
-        inherited = by_category.get(parent_id, _EMPTY) if parent_id else _EMPTY
-        own_values = own.get(category_id)
-        if own_values and not own_values <= inherited:
-            by_category[category_id] = frozenset(inherited | own_values)
-        else:
-            by_category[category_id] = inherited
+    for category_id in parents:
+        # Walk up to the nearest category already done, then down again giving each its set.
+        chain, current = [], category_id
+        while current is not None and current not in by_category and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        inherited = by_category.get(current, _EMPTY)
+        for member in reversed(chain):
+            own_values = own.get(member)
+            if own_values and not own_values <= inherited:
+                inherited = frozenset(inherited | own_values)
+            by_category[member] = inherited
     ids = {pair: value_id for value_id, pair in names.items()}
     return RelevanceIndex(key=key, by_category=by_category, names=names, ids=ids)
 
