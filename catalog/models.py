@@ -1,6 +1,8 @@
 """Sellers, their products, and the attribute values (labels) products carry."""
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Abs
 
 
 class Seller(models.Model):
@@ -77,7 +79,13 @@ class Suggestion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "value"], name="unique_suggestion_per_label")]
-        indexes = [models.Index(fields=["status", "product"]), models.Index(fields=["product", "status"])]
+        indexes = [
+            models.Index(fields=["status", "product"]),
+            models.Index(fields=["product", "status"]),
+            # The review queue reads suggestions in these two orders (frontend/queue.py).
+            models.Index(F("status"), Abs(F("score") - 0.5), F("id"), name="suggestion_uncertainty"),
+            models.Index(F("status"), F("score").desc(), F("id"), name="suggestion_confidence"),
+        ]
 
     def __str__(self):
         return f"{self.product}: {self.value} ({self.score:.2f}, {self.status})"

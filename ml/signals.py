@@ -2,8 +2,8 @@
 
 - Products created or changed (catalog.signals.products_changed) are scored by the active
   version after their transaction commits.
-- Any taxonomy edit schedules one withdrawal pass (per transaction, however many rows the
-  edit touched) of pending suggestions that became irrelevant.
+- Any taxonomy edit (admin, API, import) schedules one withdrawal pass (per transaction,
+  however many rows the edit touched) of pending suggestions that became irrelevant.
 """
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -40,8 +40,10 @@ def connect():
         post_save.connect(_taxonomy_changed, sender=model, dispatch_uid=f"ml-withdraw-save-{model.__name__}")
         post_delete.connect(_taxonomy_changed, sender=model, dispatch_uid=f"ml-withdraw-delete-{model.__name__}")
     m2m_changed.connect(_taxonomy_changed, sender=CategoryAttribute.values.through, dispatch_uid="ml-withdraw-m2m")
-    try:
-        from catalog.signals import products_changed
-    except ImportError:  # pragma: no cover - the catalogue app always defines it
-        return
+    # Imports write the taxonomy in bulk (no post_save) and say so once, after commit.
+    from taxonomy.signals import taxonomy_imported
+
+    taxonomy_imported.connect(lambda sender, **kwargs: _enqueue_withdrawal(), dispatch_uid="ml-withdraw-import", weak=False)
+    from catalog.signals import products_changed
+
     products_changed.connect(_products_changed, dispatch_uid="ml-score-changed-products")

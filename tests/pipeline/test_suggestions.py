@@ -90,3 +90,24 @@ def test_it_does_not_score_with_a_version_that_is_no_longer_active(registered_ve
 
     assert score_products(old.pk, [p.pk for p in catalogue.products]) == 0
     assert not Suggestion.objects.exists()
+
+
+def test_it_withdraws_what_a_taxonomy_import_made_irrelevant(active_version, catalogue, tmp_path, django_capture_on_commit_callbacks):
+    import json
+
+    from taxonomy.importing import import_taxonomy
+
+    from .conftest import catalogue_taxonomy
+
+    taxonomy = catalogue_taxonomy()
+    taxonomy["categories"][3]["attributes"] = {}  # televisions lose their screen sizes
+    path = tmp_path / "taxonomy.json"
+    path.write_text(json.dumps(taxonomy, ensure_ascii=False), encoding="utf-8")
+    pending = Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ")
+    assert pending.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with open(path, "rb") as stream:
+            import_taxonomy(stream)
+
+    assert not pending.exists()
