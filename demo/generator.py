@@ -380,7 +380,8 @@ def _make_lines(rng, leaves, spec):
 
 def iter_products(taxonomy: Taxonomy, spec: CatalogSpec, start: int = 0) -> Iterator[dict]:
     """Products start, start+1, ... as dicts: the FORMATS.md fields with `labels` holding
-    every true label, plus `withheld` (the true labels left out of the import)."""
+    every true label, plus `withheld` (the true labels left out of the import) and `implied`
+    (the true labels only the product line's name gives away)."""
     for index in range(start, spec.products):
         yield make_product(taxonomy, spec, index)
 
@@ -400,6 +401,7 @@ def make_product(taxonomy: Taxonomy, spec: CatalogSpec, index: int) -> dict:
         "description": description,
         "labels": [list(pair) for pair in truth],
         "withheld": [list(pair) for pair in withheld],
+        "implied": [list(pair) for pair in sorted(line.implied)] if line else [],
         "seller": seller_slug,
     }
 
@@ -553,7 +555,7 @@ def write_catalog(out_dir: Path, spec: CatalogSpec, progress=None) -> CatalogSta
         for product in iter_products(taxonomy, spec):
             withheld = product["withheld"]
             imported = dict(product, labels=[pair for pair in product["labels"] if pair not in withheld])
-            del imported["withheld"]
+            del imported["withheld"], imported["implied"]
             products.write(json.dumps(imported, ensure_ascii=False) + "\n")
             truth.write(json.dumps(product, ensure_ascii=False) + "\n")
             stats.add(product, relevant_counts[tuple(product["category"])])
