@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 KEYS = ("micro_p", "micro_r", "micro_f1", "macro_p", "macro_r", "macro_f1")
 
 
