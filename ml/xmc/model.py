@@ -46,8 +46,16 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def cpu_has_bf16() -> bool:
+    """Native bf16 matmuls (AVX512-BF16 / AMX); without them CPU autocast emulates and is slow."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def autocast(device: torch.device, bf16: bool):
-    if not bf16:
+    if not bf16 or (device.type == "cpu" and not cpu_has_bf16()):
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)
 

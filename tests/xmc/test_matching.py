@@ -23,5 +23,5 @@ def test_the_match_bonus_is_learned_and_saved(trained_model):
     assert model.network.match_weight is not None
     assert model.network.row_attribute.shape == (model.network.num_outputs,)
     # the global bonus starts at the matched pairs' log-odds shift, which is positive here
-    assert float(model.network.match_weight[-1]) > 0
+    assert float(model.network.match_weight[-1].detach()) > 0
     assert torch.isfinite(model.network.match_weight).all()
