@@ -160,7 +160,6 @@ def bench_prediction(a, taxonomy, products, tmp):
 
 def bench_head(labels: int, dim: int, batch: int, relevant: int, categories: int, gathered: bool, reps: int):
     from ml.xmc.labels import LabelSpace
-    from ml.xmc.network import XmcNetwork
     import torch.nn.functional as F
 
     rng = np.random.default_rng(0)

@@ -26,7 +26,7 @@ import torch
 
 from .config import TrainConfig
 from .data import chunked, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
-from .errors import DataError, ModelFolderError, UnknownCategoryError
+from .errors import ModelFolderError, UnknownCategoryError
 from .labels import LabelSpace
 from .layout import HeadLayout
 from .network import XmcNetwork

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import encode_products, load_tokenizer, make_batches, pad, rows_to_dense
+from .data import EncodedProducts, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
 from .errors import DataError
 from .labels import LabelSpace
 from .layout import HeadLayout
@@ -134,8 +134,7 @@ def _split(n: int, config: TrainConfig, rng: np.random.Generator) -> tuple[np.nd
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
-def _subset(enc, idx):
-    from .data import EncodedProducts
+def _subset(enc: EncodedProducts, idx: np.ndarray) -> EncodedProducts:
     return EncodedProducts([enc.ids[i] for i in idx], [enc.input_ids[i] for i in idx], enc.category[idx],
                            [enc.positives[i] for i in idx], [enc.negatives[i] for i in idx],
                            [enc.matches[i] for i in idx] if enc.matches else [])

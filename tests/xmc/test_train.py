@@ -1,5 +1,4 @@
 import dataclasses
-import json
 
 import numpy as np
 import pytest
@@ -10,7 +9,6 @@ from ml.xmc.labels import LabelSpace
 from ml.xmc.model import XmcModel
 from ml.xmc.train import TrainingCancelled, train
 
-from .conftest import make_products
 
 
 def _relevant(space, product):
