@@ -13,7 +13,8 @@ from demo import steps
 from demo.generator import CatalogSpec
 from ml.models import ModelVersion
 from taxonomy.models import AttributeValue
-from tests.browser.conftest import browser, new_page, page, sign_in  # noqa: F401
+
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
