@@ -32,6 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr, no_serve, retrain, epochs, **options):
         raise_on_sigterm()
+        # Before torch is first imported (OpenMP reads it once): with the default spinning
+        # wait policy, two OpenMP threads on two cores that other processes also use trained
+        # the demo model at 20 sequences/s instead of 1,200 (docs/benchmarks.md, "Demo").
+        # The worker started later inherits it.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         _quiet_libraries()
         started = time.monotonic()
         try:
