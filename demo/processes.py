@@ -45,8 +45,11 @@ class Services:
             time.sleep(0.5)
 
     def stop(self) -> None:
+        # The polite signal goes to each leader alone: a Celery worker shuts its own pool down
+        # (signalled directly, the pool process would die mid-task and be logged as an error).
         for _, child in self.children:
-            _signal_group(child, signal.SIGTERM)
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS
         for _, child in self.children:
             try:
@@ -68,9 +71,10 @@ def _signal_group(child: subprocess.Popen, signum: int) -> None:
 
 
 def raise_on_sigterm() -> None:
-    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so the children are stopped too."""
+    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so the children are stopped too.
+    SIGINT is set explicitly because a process started in the background inherits it ignored."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
