@@ -28,9 +28,10 @@ def wait_for(condition, timeout=240, interval=0.2, what="condition"):
 
 
 def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions_back(
-    catalogue, model_dir, training_parameters, celery_worker, django_user_model
+    catalogue, model_dir, training_parameters, celery_worker, django_user_model, settings
 ):
-    # given a staff member and the catalogue in the database
+    # given a staff member and the catalogue in the database, a third of it held out
+    settings.ZOKUSEI_HELD_OUT_FRACTION = 0.3
     staff = django_user_model.objects.create_user("sakura", password="x", is_staff=True)
 
     # when staff start a run, the worker trains it, writing progress as it goes
