@@ -32,19 +32,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr, no_serve, retrain, epochs, **options):
         raise_on_sigterm()
+        self.started = time.monotonic()
         # Before torch is first imported (OpenMP reads it once): with the default spinning
         # wait policy, two OpenMP threads on two cores that other processes also use trained
         # the demo model at 20 sequences/s instead of 1,200 (docs/benchmarks.md, "Demo").
         # The worker started later inherits it.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         _quiet_libraries()
-        started = time.monotonic()
         try:
             self._set_up(retrain, epochs)
         except KeyboardInterrupt:
             self.stdout.write("\ninterrupted; nothing is left running")
             return
-        self.stdout.write(f"set-up took {time.monotonic() - started:.0f} s")
+        self.stdout.write(f"set-up took {time.monotonic() - self.started:.0f} s")
         if not no_serve:
             self._serve(addr)
 
@@ -138,7 +138,8 @@ class Command(BaseCommand):
         self.stdout.write("stopped.")
 
     def _step(self, text):
-        self.stdout.write(self.style.MIGRATE_HEADING(f"• {text}"))
+        elapsed = int(time.monotonic() - self.started)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"• {text}") + f"  [{elapsed // 60}:{elapsed % 60:02d}]")
 
 
 def _quiet_libraries():
