@@ -67,8 +67,9 @@ def catalog_dir() -> Path:
     return demo_dir() / "catalog"
 
 
-def ensure_catalog_files(spec: CatalogSpec = DEMO_SPEC) -> bool:
+def ensure_catalog_files(spec: CatalogSpec | None = None) -> bool:
     """Generate the catalogue files unless the same spec already wrote them. True if written."""
+    spec = spec or DEMO_SPEC
     folder = catalog_dir()
     manifest = folder / "spec.json"
     wanted = json.dumps(asdict(spec), sort_keys=True)
@@ -79,9 +80,10 @@ def ensure_catalog_files(spec: CatalogSpec = DEMO_SPEC) -> bool:
     return True
 
 
-def ensure_catalog_loaded(spec: CatalogSpec = DEMO_SPEC) -> dict | None:
+def ensure_catalog_loaded(spec: CatalogSpec | None = None) -> dict | None:
     """Import the catalogue unless its products are all there already (imports are upserts,
     so a partial earlier load is completed without duplicates)."""
+    spec = spec or DEMO_SPEC
     slugs = [slug for slug, _ in lexicon.SELLERS[: spec.sellers]]
     if Product.objects.filter(seller__slug__in=slugs).count() >= spec.products:
         return None
