@@ -113,3 +113,11 @@ def _running(pid):
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_named_encoder_is_used_as_it_is(var_dir, monkeypatch):
+    monkeypatch.setenv("ZOKUSEI_DEMO_ENCODER", "cl-tohoku/bert-base-japanese-v3")
+    encoder, parameters = steps.encoder_and_parameters(progress=lambda text: None)
+    assert encoder == parameters["encoder"] == "cl-tohoku/bert-base-japanese-v3"
+    assert "layers" not in parameters  # the pretrained defaults of TrainConfig
+    assert not (var_dir / "demo" / "encoder").exists()
