@@ -156,7 +156,9 @@ def train_in_process(parameters: dict, on_progress) -> TrainingRun:
             on_progress(TrainingRun.objects.get(pk=run.pk))
     except KeyboardInterrupt:
         runs.request_cancel(run.pk)
-        thread.join(15)  # the trainer checks the flag every few seconds
+        thread.join(15)  # the trainer checks the flag with each progress report
+        # Still busy (tokenising, evaluating): record the end now, the process is going away.
+        runs.finish_run(run.pk, RunStatus.CANCELLED, error="interrupted (the demo was stopped)", stage="cancelled")
         raise
     return TrainingRun.objects.select_related("model_version").get(pk=run.pk)
 

@@ -1,6 +1,8 @@
 """`make demo`: everything a newcomer needs to see the product working, in one command."""
 import logging
 import os
+import sys
+import threading
 import time
 
 from django.conf import settings
@@ -43,6 +45,11 @@ class Command(BaseCommand):
             self._set_up(retrain, epochs)
         except KeyboardInterrupt:
             self.stdout.write("\ninterrupted; nothing is left running")
+            if threading.active_count() > 1:
+                # A training or scoring thread still inside torch: leave without waiting for it
+                # (an interpreter shutdown under it aborts noisily).
+                sys.stdout.flush()
+                os._exit(130)
             return
         self.stdout.write(f"set-up took {time.monotonic() - self.started:.0f} s")
         if not no_serve:
