@@ -1,6 +1,7 @@
 """`make demo`: everything a newcomer needs to see the product working, in one command."""
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -128,6 +129,9 @@ class Command(BaseCommand):
 
     # -- serving -----------------------------------------------------------------------------
     def _serve(self, addr):
+        host, _, port = addr.rpartition(":")
+        if not _port_free(host or "127.0.0.1", int(port)):
+            raise CommandError(f"{addr} is already in use: stop what runs there, or pass --addr 127.0.0.1:8001")
         env = dict(os.environ, ZOKUSEI_DEMO="1", DJANGO_SETTINGS_MODULE="config.settings")
         services = Services(settings.BASE_DIR, env)
         try:
@@ -147,6 +151,17 @@ class Command(BaseCommand):
     def _step(self, text):
         elapsed = int(time.monotonic() - self.started)
         self.stdout.write(self.style.MIGRATE_HEADING(f"• {text}") + f"  [{elapsed // 60}:{elapsed % 60:02d}]")
+
+
+def _port_free(host, port):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As runserver binds: a socket of a server stopped a moment ago (TIME_WAIT) is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError:
+            return False
+    return True
 
 
 def _quiet_libraries():
