@@ -35,7 +35,7 @@ BRAND = "ブランド"
 
 @dataclass(frozen=True)
 class CatalogSpec:
-    products: int = 3000                 # products to generate
+    products: int = 15000                # products to generate (the demo catalogue)
     top_categories: int | None = None    # None: the hand-written tree's (8)
     leaf_categories: int | None = None   # None: the hand-written tree's (41); more are synthesised
     attributes: int | None = None        # None: those the chosen leaves use; more are synthesised

@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--out", type=Path, default=None, help="folder to write (default: var/demo/catalog)")
-        parser.add_argument("--products", type=int, help="number of products (default 3000)")
+        parser.add_argument("--products", type=int, help="number of products (default 15000, the demo catalogue)")
         parser.add_argument("--top-categories", type=int, help="top categories (default: the hand-written 8)")
         parser.add_argument("--leaf-categories", type=int, help="leaf categories (default: the hand-written 41)")
         parser.add_argument("--attributes", type=int, help="attributes (default: those the leaves use)")
