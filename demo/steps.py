@@ -49,7 +49,7 @@ SCRATCH_TRAINING = {
 # With a pretrained encoder named by ZOKUSEI_DEMO_ENCODER: the project's defaults, fewer epochs.
 PRETRAINED_TRAINING = {"epochs": 3}
 
-DEMO_PASSWORDS_NOTE = "demo accounts with fixed passwords: for a local demo only"
+DEMO_PASSWORDS_NOTE = "fixed passwords, for a local demo only; sellers review suggestions, staff train"
 DEMO_USERS = [
     # username, password, role, seller slug
     ("sakura", "sakura-demo", "seller", lexicon.SELLERS[0][0]),
