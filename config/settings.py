@@ -177,7 +177,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 # Embedded default: a broker on the local filesystem, so a fresh machine needs no Redis.
 BROKER_DIR = Path(env_str("ZOKUSEI_BROKER_DIR", str(VAR_DIR / "broker")))
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# (The host part is ignored by the filesystem transport; naming one keeps kombu from warning.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
@@ -222,6 +223,8 @@ ZOKUSEI_AUTO_ACTIVATE = env_bool("ZOKUSEI_AUTO_ACTIVATE", False)
 ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS = env_int("ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS", 0, minimum=0)
 ZOKUSEI_HELD_OUT_FRACTION = env_float("ZOKUSEI_HELD_OUT_FRACTION", 0.1, minimum=0.0, maximum=0.5)
 ZOKUSEI_DEMO = env_bool("ZOKUSEI_DEMO", False)
+# The encoder `manage.py demo` fine-tunes instead of building a small BERT from scratch.
+ZOKUSEI_DEMO_ENCODER = env_str("ZOKUSEI_DEMO_ENCODER", None)
 
 LOGGING = {
     "version": 1,
