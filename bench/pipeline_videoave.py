@@ -107,11 +107,19 @@ def wait_until_scored(worker, idle_checks=3):
             raise SystemExit("the worker stopped")
         time.sleep(2)
         with app.connection_for_read() as connection:
-            waiting = sum(connection.default_channel.queue_declare(queue=q, passive=True).message_count
-                          for q in ("inference", "default"))
+            waiting = sum(queue_length(connection, q) for q in ("inference", "default"))
         active = app.control.inspect(timeout=2).active() or {}
         busy = sum(len(tasks) for tasks in active.values())
         idle = idle + 1 if waiting == 0 and busy == 0 and active else 0
+
+
+def queue_length(connection, queue):
+    from amqp.exceptions import ChannelError
+
+    try:
+        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except ChannelError:  # Redis keeps no key for an empty queue
+        return 0
 
 
 if __name__ == "__main__":

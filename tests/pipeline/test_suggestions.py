@@ -111,3 +111,21 @@ def test_it_withdraws_what_a_taxonomy_import_made_irrelevant(active_version, cat
             import_taxonomy(stream)
 
     assert not pending.exists()
+
+
+def test_it_exports_the_stored_suggestions_as_predictions(active_version, catalogue, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    out = tmp_path / "predictions.jsonl"
+    call_command("export_predictions", "--out", str(out), "--seller", catalogue.seller.slug)
+
+    lines = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert set(lines) == {p.external_id for p in catalogue.products}
+    for product in catalogue.products:
+        stored = {
+            (s.value.attribute.name, s.value.name)
+            for s in Suggestion.objects.filter(product=product, status=SuggestionStatus.PENDING)
+        }
+        assert {tuple(pair) for pair in lines[product.external_id]["predicted"]} == stored

@@ -20,11 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="file to write")
-        parser.add_argument("--version", type=int, help="model version id (default: the active one)")
+        parser.add_argument("--model-version", type=int, help="model version id (default: the active one)")
         parser.add_argument("--seller", help="only this seller's products (ids are unique per seller)")
 
-    def handle(self, *args, out, version=None, seller=None, **options):
-        version = self._version(version)
+    def handle(self, *args, out, model_version=None, seller=None, **options):
+        version = self._version(model_version)
         products = Product.objects.order_by("pk")
         if seller:
             products = products.filter(seller__slug=seller)
