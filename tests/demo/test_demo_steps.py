@@ -3,7 +3,6 @@ score, and stopping what it started."""
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 

@@ -1,15 +1,26 @@
 """A small Japanese catalogue, a tiny BERT built on the fly, and a real Celery worker."""
 import itertools
 import os
+import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from catalog.models import LabelSource, Product, ProductLabel, Seller
 from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def wait_for(condition, timeout=240, interval=0.2, what="condition"):
+    """Poll until condition() is truthy (returning it); fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 SHOE_COLOURS = ["レッド", "ブルー", "ブラック"]
 SHOE_SIZES = ["25.0", "26.0", "27.0"]

@@ -2,9 +2,6 @@
 
 Runs through a real Celery worker on the configured broker (Redis and PostgreSQL in CI).
 """
-import json
-import time
-from pathlib import Path
 
 import pytest
 
@@ -14,17 +11,11 @@ from ml.models import ModelVersion, RunStatus, TrainingRun
 from ml.snapshots import create_snapshot, read_snapshot_products
 from taxonomy.relevance import relevant_value_ids
 
+from .conftest import wait_for
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(condition, timeout=240, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions_back(

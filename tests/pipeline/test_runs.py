@@ -3,7 +3,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,11 @@ from ml import runs, versions
 from ml.models import ModelVersion, RunStatus, TrainingRun
 from ml.tasks import train_model
 
+from .conftest import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition, timeout=180, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.mark.django_db
