@@ -19,7 +19,8 @@ class TrainConfig:
     encoder: str = PRODUCTION_ENCODER  # HF name or local folder, loaded with from_pretrained
     max_length: int = 128              # tokens of "[CLS] title [SEP] description" (paper: 512; titles
                                        # alone average 30 MiniLM tokens, padding is per batch)
-    layers: int = 5                    # l: [CLS] vectors of the last l layers concatenated (paper: 5)
+    layers: int = 5                    # l: [CLS] vectors of the last l layers concatenated (paper: 5;
+                                       # capped at the encoder's number of layers)
     dropout: float = 0.1               # dropout on the concatenated [CLS] vector (paper: 0.1)
     freeze_layers: int = 0             # embeddings + this many bottom layers not trained (CPU speed;
                                        # paper: 0 = everything trained)
