@@ -217,6 +217,9 @@ CELERY_TIMEZONE = TIME_ZONE
 ZOKUSEI_MODEL_DIR = Path(env_str("ZOKUSEI_MODEL_DIR", str(VAR_DIR / "models")))
 ZOKUSEI_DEFAULT_ENCODER = env_str("ZOKUSEI_DEFAULT_ENCODER", "cl-tohoku/bert-base-japanese-v3")
 ZOKUSEI_DEVICE = env_choice("ZOKUSEI_DEVICE", "auto", {"auto", "cpu", "cuda"})
+# bf16 scoring is faster on GPUs, but a product's scores then depend slightly on the other
+# products of its batch (ml/xmc/model.py); fp32 keeps suggestions independent of chunking.
+ZOKUSEI_INFERENCE_BF16 = env_bool("ZOKUSEI_INFERENCE_BF16", False)
 ZOKUSEI_SCORING_CHUNK_SIZE = env_int("ZOKUSEI_SCORING_CHUNK_SIZE", 512, minimum=1)
 ZOKUSEI_HEARTBEAT_TIMEOUT = env_int("ZOKUSEI_HEARTBEAT_TIMEOUT", 600, minimum=10)
 ZOKUSEI_AUTO_ACTIVATE = env_bool("ZOKUSEI_AUTO_ACTIVATE", False)

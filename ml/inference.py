@@ -19,7 +19,7 @@ def load_model(version):
             from ml.xmc.model import XmcModel
 
             folder = verify_artifact(version.artifact_uri, version.checksum)
-            model = XmcModel.load(folder, device=settings.ZOKUSEI_DEVICE)
+            model = XmcModel.load(folder, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
             # One model per worker process is enough: versions are scored one at a time.
             _models.clear()
             _models[key] = model

@@ -127,7 +127,7 @@ def evaluate_against_active(out_dir, snapshot: TrainingSnapshot, taxonomy: dict,
     if not heldout:
         return {}, {}
     inputs = [{k: p[k] for k in ("id", "category", "title", "description")} for p in heldout]
-    new_model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE)
+    new_model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
     metrics = score(heldout, list(new_model.predict(inputs)), taxonomy, train_products)
     comparison = {}
     active = ModelVersion.objects.filter(is_active=True).first()

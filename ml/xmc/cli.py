@@ -133,10 +133,14 @@ def _predict_to_file(model, products, out_path, batch_size, top_k, on_unknown="e
     return rows
 
 
+BF16_PREDICT_HELP = ("predict under bf16 autocast: faster on GPUs and AMX CPUs, but a product's scores then "
+                     "vary slightly with the other products of its batch (default: fp32)")
+
+
 def cmd_predict(a) -> int:
     from .data import read_jsonl
     from .model import XmcModel
-    model = XmcModel.load(a.model, device=a.device)
+    model = XmcModel.load(a.model, device=a.device, bf16=a.bf16)
     products = read_jsonl(a.input)
     _predict_to_file(model, products, a.out, a.batch_size, a.top_k, "skip" if a.skip_unknown else "error")
     return 0
@@ -159,7 +163,7 @@ def evaluate_model(model, bench_dir, batch_size=64, predictions_out=None, desc="
 def cmd_evaluate(a) -> int:
     from . import metrics
     from .model import XmcModel
-    model = XmcModel.load(a.model, device=a.device)
+    model = XmcModel.load(a.model, device=a.device, bf16=a.bf16)
     res = evaluate_model(model, a.bench, a.batch_size, a.predictions_out)
     if a.json:
         print(json.dumps(res))
@@ -202,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64, help="products per forward pass (default 64)")
     p.add_argument("--top-k", type=int, default=20, help="labels always written per product (default 20)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    p.add_argument("--bf16", action="store_true", help=BF16_PREDICT_HELP)
     p.add_argument("--skip-unknown", action="store_true",
                    help="skip products whose category (and every prefix) the model does not know, "
                         "instead of failing")
@@ -213,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--bench", required=True, help="benchmark folder (taxonomy.json, train.jsonl, test.jsonl)")
     e.add_argument("--batch-size", type=int, default=64, help="products per forward pass (default 64)")
     e.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    e.add_argument("--bf16", action="store_true", help=BF16_PREDICT_HELP)
     e.add_argument("--predictions-out", help="also write the predictions JSONL here")
     e.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     e.set_defaults(func=cmd_evaluate)

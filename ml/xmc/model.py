@@ -133,7 +133,8 @@ class XmcModel:
     """A trained classifier: network + tokenizer + label space + thresholds."""
 
     def __init__(self, network: XmcNetwork, tokenizer, space: LabelSpace, layout: HeadLayout,
-                 config: TrainConfig, thresholds: Thresholds, device: torch.device, info: dict | None = None):
+                 config: TrainConfig, thresholds: Thresholds, device: torch.device, info: dict | None = None,
+                 predict_bf16: bool = False):
         self.network = network
         self.tokenizer = tokenizer
         self.label_space = space
@@ -142,6 +143,10 @@ class XmcModel:
         self.thresholds = thresholds
         self.device = device
         self.info = info or {}
+        # Prediction runs in fp32 unless asked: under bf16 a product's scores move slightly with
+        # the other products of its batch, so a product scored alone (after an edit) and in a
+        # catalogue pass could get different suggestions near a threshold.
+        self.predict_bf16 = predict_bf16
         self._label_threshold = thresholds.per_label(space)
         from .matching import ValueMatcher
         self._matcher = ValueMatcher(space) if config.value_match else None
@@ -171,8 +176,11 @@ class XmcModel:
             json.dump(meta, f, ensure_ascii=False, indent=2)
 
     @classmethod
-    def load(cls, path, device: str = "auto") -> "XmcModel":
-        """Rebuild from the folder alone; ModelFolderError (a ValueError) names what is wrong."""
+    def load(cls, path, device: str = "auto", *, bf16: bool = False) -> "XmcModel":
+        """Rebuild from the folder alone; ModelFolderError (a ValueError) names what is wrong.
+
+        bf16: predict under bf16 autocast (faster on GPUs and AMX CPUs; scores then depend
+        slightly on batch composition). Training's own setting is in `config.bf16`."""
         from safetensors import SafetensorError
         from safetensors.torch import load_model
         from transformers import AutoConfig, AutoModel
@@ -215,7 +223,7 @@ class XmcModel:
             raise ModelFolderError(f"model folder {path}: tokenizer/ cannot be loaded ({e})") from None
         network.to(dev).eval()
         return cls(network, tokenizer, space, layout, config, Thresholds.from_dict(meta["thresholds"]), dev,
-                   meta.get("info"))
+                   meta.get("info"), predict_bf16=bf16)
 
     # -- prediction ----------------------------------------------------------------------
     def predict(self, products: Iterable[dict], batch_size: int = 64, top_k: int = 20, *,
@@ -249,7 +257,7 @@ class XmcModel:
         labels = self.label_space.labels
         for b, col_labels, probs, mask in score_batches(
                 self.network, self.layout, enc, batch_size=batch_size, device=self.device,
-                bf16=self.config.bf16, gathered=gathered, **token_ids(self.tokenizer, self.network)):
+                bf16=self.predict_bf16, gathered=gathered, **token_ids(self.tokenizer, self.network)):
             lab = np.arange(probs.shape[1]) if col_labels is None else col_labels
             thr = self._label_threshold[lab]
             ranked = np.where(mask, probs, -1.0)

@@ -129,3 +129,13 @@ def test_it_exports_the_stored_suggestions_as_predictions(active_version, catalo
             for s in Suggestion.objects.filter(product=product, status=SuggestionStatus.PENDING)
         }
         assert {tuple(pair) for pair in lines[product.external_id]["predicted"]} == stored
+
+
+def test_a_products_suggestions_do_not_depend_on_the_chunk_it_is_scored_in(active_version, catalogue):
+    together = sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status"))
+    Suggestion.objects.all().delete()
+
+    for product in catalogue.products:
+        score_products(active_version.pk, [product.pk])
+
+    assert sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status")) == together
