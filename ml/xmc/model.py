@@ -143,9 +143,10 @@ class XmcModel:
         self.thresholds = thresholds
         self.device = device
         self.info = info or {}
-        # Prediction runs in fp32 unless asked: under bf16 a product's scores move slightly with
-        # the other products of its batch, so a product scored alone (after an edit) and in a
-        # catalogue pass could get different suggestions near a threshold.
+        # Prediction runs in fp32 unless asked: a product's scores move with the shape of its
+        # batch, by ~1e-6 in fp32 but ~1e-2 under bf16, so that a product scored alone (after an
+        # edit) and in a catalogue pass got different decisions near a threshold (11 of the
+        # 15,777 VideoAVE test products under bf16, none in fp32; docs/benchmarks.md).
         self.predict_bf16 = predict_bf16
         self._label_threshold = thresholds.per_label(space)
         from .matching import ValueMatcher

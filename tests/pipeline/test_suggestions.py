@@ -132,10 +132,13 @@ def test_it_exports_the_stored_suggestions_as_predictions(active_version, catalo
 
 
 def test_a_products_suggestions_do_not_depend_on_the_chunk_it_is_scored_in(active_version, catalogue):
-    together = sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status"))
+    together = {(p, v, s): score for p, v, s, score in Suggestion.objects.values_list("product_id", "value_id", "status", "score")}
     Suggestion.objects.all().delete()
 
     for product in catalogue.products:
         score_products(active_version.pk, [product.pk])
 
-    assert sorted(Suggestion.objects.values_list("product_id", "value_id", "score", "status")) == together
+    alone = {(p, v, s): score for p, v, s, score in Suggestion.objects.values_list("product_id", "value_id", "status", "score")}
+    assert set(alone) == set(together)
+    # fp32 scores move only in the last digits with the batch's shape
+    assert all(abs(alone[key] - together[key]) < 1e-4 for key in alone)
