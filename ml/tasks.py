@@ -63,7 +63,10 @@ def train_model(self, run_id: int) -> None:
 
 def _train(run_id: int) -> None:
     from ml.xmc.config import TrainConfig
+    from ml.xmc.model import XmcModel
     from ml.xmc.train import TrainingCancelled, train
+
+    from .versions import register_version
 
     out_dir = run_artifact_dir(run_id)
     recorder = ProgressRecorder(run_id)
@@ -79,8 +82,12 @@ def _train(run_id: int) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)  # a retried run starts from a clean folder
         train(taxonomy, train_products, config, out_dir, progress=recorder, should_stop=recorder.should_stop)
         recorder.set_stage("evaluate")
-        metrics, comparison = evaluate_against_active(out_dir, snapshot, taxonomy, train_products)
-        version = _register(run_id, out_dir, config, snapshot, metrics)
+        model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
+        metrics, comparison = evaluate_against_active(model, snapshot, taxonomy, train_products)
+        version = register_version(
+            run=TrainingRun.objects.get(pk=run_id), artifact_dir=out_dir, encoder=config.encoder,
+            label_count=len(model.label_space), taxonomy_revision=snapshot.taxonomy_revision, metrics=metrics,
+        )
         finish_run(run_id, RunStatus.SUCCEEDED, metrics=metrics, comparison=comparison, percent=100.0, stage="done")
     except TrainingCancelled:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -102,32 +109,14 @@ def _train(run_id: int) -> None:
         activate_version(version.pk, user=None)
 
 
-def _register(run_id, out_dir, config, snapshot, metrics):
-    from ml.xmc.model import XmcModel
-
-    from .versions import register_version
-
-    label_count = len(XmcModel.load(out_dir, device="cpu").label_space.labels)
-    return register_version(
-        run=TrainingRun.objects.get(pk=run_id),
-        artifact_dir=out_dir,
-        encoder=config.encoder,
-        label_count=label_count,
-        taxonomy_revision=snapshot.taxonomy_revision,
-        metrics=metrics,
-    )
-
-
-def evaluate_against_active(out_dir, snapshot: TrainingSnapshot, taxonomy: dict, train_products: list[dict]):
+def evaluate_against_active(new_model, snapshot: TrainingSnapshot, taxonomy: dict, train_products: list[dict]):
     """Figures of the new model and of the active version on the snapshot's held-out part."""
     from ml.xmc.metrics import score
-    from ml.xmc.model import XmcModel
 
     heldout = read_snapshot_products(snapshot, "heldout")
     if not heldout:
         return {}, {}
     inputs = [{k: p[k] for k in ("id", "category", "title", "description")} for p in heldout]
-    new_model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
     metrics = score(heldout, list(new_model.predict(inputs)), taxonomy, train_products)
     comparison = {}
     active = ModelVersion.objects.filter(is_active=True).first()
