@@ -131,7 +131,8 @@ def bench_prediction(a, taxonomy, products, tmp):
     with torch.no_grad():  # realistic probabilities: a fresh head predicts the priors, as after training
         enc_all = encode_products(products[:4000], space, tokenizer, 8)
         net.head_bias[:, 0] = prior_bias(layout, space, enc_all.category, enc_all.positives, True)
-    model = XmcModel(net, tokenizer, space, layout, config, Thresholds(0.3, strategy="global"), torch.device("cpu"))
+    model = XmcModel(net, tokenizer, space, layout, config, Thresholds(0.3, strategy="global"), torch.device("cpu"),
+                     predict_bf16=config.bf16)
     sample = products[:a.predict_products]
     enc = encode_products(sample, space, tokenizer, config.max_length, with_labels=False)
     batches = make_batches(enc.lengths(), None, 64, np.random.default_rng(0), shuffle=False)
