@@ -34,7 +34,8 @@ class TrainConfig:
     grad_accumulation: int = 1         # micro-batches per step; micro-batch = batch_size / this
     warmup: float = 0.1                # fraction of steps with linear warm-up, then linear decay to 0
     max_grad_norm: float | None = 1.0  # gradient clipping; None = off
-    swa: bool = False                  # stochastic weight averaging of per-epoch weights (paper: on)
+    swa: bool = False                  # stochastic weight averaging of per-epoch weights (paper: on;
+                                       # VideoAVE validation micro-F1 43.10 with, 43.23 without)
     swa_start: float = 0.5             # SWA averages the epochs after this fraction of training
     seed: int = 0                      # seeds python, numpy and torch before the model is built
     device: str = "auto"               # "auto" (cuda when available), "cpu" or "cuda"
