@@ -9,13 +9,11 @@
 Sellers act on their own products only (others' answer 404); every action is one call to
 catalog/review.py. A refused action (already decided, value not allowed) answers 400.
 """
-from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
@@ -56,15 +54,6 @@ class RejectRestSerializer(serializers.Serializer):
     attribute = serializers.IntegerField()
 
 
-def _call(function):
-    try:
-        return function()
-    except ObjectDoesNotExist:
-        raise NotFound from None
-    except DjangoValidationError as error:
-        raise ValidationError({"detail": error.messages}) from None
-
-
 def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -83,18 +72,18 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return Response(DecisionSerializer(_call(lambda: review.accept(request.user, int(pk)))).data)
+        return Response(DecisionSerializer(review.accept(request.user, int(pk))).data)
 
     @extend_schema(request=None, responses=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return Response(DecisionSerializer(_call(lambda: review.reject(request.user, int(pk)))).data)
+        return Response(DecisionSerializer(review.reject(request.user, int(pk))).data)
 
     @extend_schema(request=CorrectSerializer, responses=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         value_id = _valid(CorrectSerializer, request)["value"]
-        return Response(DecisionSerializer(_call(lambda: review.correct(request.user, int(pk), value_id))).data)
+        return Response(DecisionSerializer(review.correct(request.user, int(pk), value_id)).data)
 
 
 class AcceptAboveView(APIView):
@@ -103,7 +92,7 @@ class AcceptAboveView(APIView):
     @extend_schema(request=AcceptAboveSerializer, responses=DecisionSerializer(many=True))
     def post(self, request, pk):
         min_score = _valid(AcceptAboveSerializer, request)["min_score"]
-        decisions = _call(lambda: review.accept_above(request.user, pk, min_score))
+        decisions = review.accept_above(request.user, pk, min_score)
         return Response(DecisionSerializer(decisions, many=True).data)
 
 
@@ -113,7 +102,7 @@ class RejectRestView(APIView):
     @extend_schema(request=RejectRestSerializer, responses=DecisionSerializer(many=True))
     def post(self, request, pk):
         attribute_id = _valid(RejectRestSerializer, request)["attribute"]
-        decisions = _call(lambda: review.reject_rest(request.user, pk, attribute_id))
+        decisions = review.reject_rest(request.user, pk, attribute_id)
         return Response(DecisionSerializer(decisions, many=True).data)
 
 

@@ -1,9 +1,7 @@
 """REST API for training runs and model versions (staff only)."""
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -44,13 +42,6 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _domain_errors(call):
-    try:
-        return call()
-    except DjangoValidationError as error:
-        raise ValidationError({"detail": error.messages}) from None
-
-
 class TrainingRunViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -63,13 +54,12 @@ class TrainingRunViewSet(
     ordering_fields = ["created_at", "status"]
 
     def perform_create(self, serializer):
-        run = _domain_errors(lambda: runs.start_training_run(self.request.user, serializer.validated_data.get("parameters")))
-        serializer.instance = run
+        serializer.instance = runs.start_training_run(self.request.user, serializer.validated_data.get("parameters"))
 
     @extend_schema(request=None, responses=TrainingRunSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        run = _domain_errors(lambda: runs.request_cancel(int(pk), request.user))
+        run = runs.request_cancel(int(pk), request.user)
         return Response(TrainingRunSerializer(run).data)
 
 
@@ -84,11 +74,11 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=ModelVersionSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        version = _domain_errors(lambda: versions.activate_version(int(pk), request.user))
+        version = versions.activate_version(int(pk), request.user)
         return Response(ModelVersionSerializer(version).data)
 
     @extend_schema(request=None, responses=ModelVersionSerializer)
     @action(detail=False, methods=["post"])
     def rollback(self, request):
-        version = _domain_errors(lambda: versions.roll_back(request.user))
+        version = versions.roll_back(request.user)
         return Response(ModelVersionSerializer(version).data, status=status.HTTP_200_OK)
