@@ -22,7 +22,9 @@ from taxonomy.models import Category
 from taxonomy.signals import current_revision
 
 from .artifacts import artifact_checksum
+from .inference import product_document
 from .models import TrainingSnapshot
+from .paging import in_pk_batches
 
 # Products are read in batches of this many so memory stays flat with catalogue size.
 SNAPSHOT_BATCH_SIZE = 2000
@@ -63,19 +65,14 @@ def _write_products(folder: Path, seed: int, fraction: float, cutoff) -> dict:
     with (folder / "train.jsonl").open("w", encoding="utf-8") as train, (
         folder / "heldout.jsonl"
     ).open("w", encoding="utf-8") as heldout:
-        for batch in _product_batches():
+        products = Product.objects.only("pk", "category_id", "title", "description")
+        for batch in in_pk_batches(products, SNAPSHOT_BATCH_SIZE):
             positives, negatives = _labels_of(batch, cutoff)
             for product in batch:
                 pos, neg = positives.get(product.pk, []), negatives.get(product.pk, [])
                 if not pos and not neg:
                     continue  # unannotated: all-negative targets would teach the model to say nothing
-                document = {
-                    "id": str(product.pk),
-                    "category": paths[product.category_id].split("\x1f"),
-                    "title": product.title,
-                    "description": product.description,
-                    "labels": sorted(pos),
-                }
+                document = {**product_document(product, paths[product.category_id].split("\x1f")), "labels": sorted(pos)}
                 if neg:
                     document["negatives"] = sorted(neg)
                 held = bool(pos) and is_held_out(seed, product.pk, fraction)
@@ -85,20 +82,6 @@ def _write_products(folder: Path, seed: int, fraction: float, cutoff) -> dict:
                 counts["positive_count"] += len(pos)
                 counts["negative_count"] += len(neg)
     return counts
-
-
-def _product_batches():
-    last_pk = 0
-    while True:
-        batch = list(
-            Product.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", "category_id", "title", "description")[
-                :SNAPSHOT_BATCH_SIZE
-            ]
-        )
-        if not batch:
-            return
-        yield batch
-        last_pk = batch[-1].pk
 
 
 def _labels_of(batch, cutoff):
@@ -116,6 +99,7 @@ def _labels_of(batch, cutoff):
     return positives, negatives
 
 
+# Read here rather than with ml.xmc.data, which imports torch: web processes import this module.
 def read_snapshot_products(snapshot: TrainingSnapshot, part: str) -> list[dict]:
     with (Path(snapshot.path) / f"{part}.jsonl").open(encoding="utf-8") as stream:
         return [json.loads(line) for line in stream if line.strip()]

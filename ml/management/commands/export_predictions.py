@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Product, Suggestion, SuggestionStatus
 from ml.models import ModelVersion
+from ml.paging import in_pk_batches
 
 # Products are read in batches of this many so memory stays flat with catalogue size.
 BATCH_SIZE = 2000
@@ -25,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, out, model_version=None, seller=None, **options):
         version = self._version(model_version)
-        products = Product.objects.order_by("pk")
+        products = Product.objects.all()
         if seller:
             products = products.filter(seller__slug=seller)
         elif Product.objects.values("seller").distinct().count() > 1:
@@ -33,12 +34,7 @@ class Command(BaseCommand):
         statuses = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED)
         written = 0
         with open(out, "w", encoding="utf-8") as stream:
-            last_pk = 0
-            while True:
-                batch = list(products.filter(pk__gt=last_pk).values_list("pk", "external_id")[:BATCH_SIZE])
-                if not batch:
-                    break
-                last_pk = batch[-1][0]
+            for batch in in_pk_batches(products.values_list("pk", "external_id"), BATCH_SIZE):
                 scored = defaultdict(list)
                 for product_id, attribute, value, score in Suggestion.objects.filter(
                     product_id__in=[pk for pk, _ in batch], model_version=version, status__in=statuses
