@@ -145,11 +145,10 @@ def train_in_process(parameters: dict, on_progress) -> TrainingRun:
     """A pipeline training run, trained in this process (no worker is running yet), with
     on_progress(run) called about twice a second. Ctrl+C cancels the run and re-raises."""
     from ml import runs
-    from ml.tasks import train_model
+    from ml.tasks import start_training_thread
 
     run = runs.start_training_run(None, parameters, enqueue=False)
-    thread = threading.Thread(target=_close_connection_after, args=(train_model.run, run.pk), daemon=True)
-    thread.start()
+    thread = start_training_thread(run.pk)
     try:
         while thread.is_alive():
             thread.join(0.5)
@@ -161,13 +160,6 @@ def train_in_process(parameters: dict, on_progress) -> TrainingRun:
         runs.finish_run(run.pk, RunStatus.CANCELLED, error="interrupted (the demo was stopped)", stage="cancelled")
         raise
     return TrainingRun.objects.select_related("model_version").get(pk=run.pk)
-
-
-def _close_connection_after(function, *args):
-    try:
-        function(*args)
-    finally:
-        close_old_connections()
 
 
 @contextmanager

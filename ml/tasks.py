@@ -19,6 +19,7 @@ from taxonomy.models import Category
 from .artifacts import run_artifact_dir
 from .inference import load_model, product_document
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
+from .paging import in_pk_batches
 from .runs import ProgressRecorder, beat, claim_run, fail_dead_runs, finish_run, start_training_run
 from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy
 from .suggestions import apply_predictions, withdraw_irrelevant_suggestions
@@ -59,6 +60,21 @@ def train_model(self, run_id: int) -> None:
         _train(run_id)
     finally:
         heartbeat.stop()
+
+
+def start_training_thread(run_id: int, *, daemon: bool = True) -> threading.Thread:
+    """Train a run in a thread of this process instead of on a worker (`train_model
+    --in-process`, `manage.py demo`). The thread closes its database connection when done."""
+
+    def work():
+        try:
+            train_model.run(run_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, daemon=daemon, name=f"train-run-{run_id}")
+    thread.start()
+    return thread
 
 
 def _train(run_id: int) -> None:
@@ -142,15 +158,12 @@ def score_catalogue(version_id: int) -> int:
     """Fan the whole catalogue out over the inference queue in chunks."""
     if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
         return 0
-    chunks, last_pk = 0, 0
-    chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
-    while True:
-        # Keyset pagination: memory stays flat however large the catalogue is.
-        ids = list(Product.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk_size])
-        if not ids:
-            return chunks
+    chunks = 0
+    product_ids = Product.objects.values_list("pk", flat=True)
+    for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
         score_products.delay(version_id, ids)
-        last_pk, chunks = ids[-1], chunks + 1
+        chunks += 1
+    return chunks
 
 
 @shared_task(name="ml.tasks.score_products")

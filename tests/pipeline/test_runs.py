@@ -2,7 +2,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from django.db import connection
 
 from ml import runs, versions
 from ml.models import ModelVersion, RunStatus, TrainingRun
-from ml.tasks import train_model
+from ml.tasks import start_training_thread, train_model
 
 from .conftest import wait_for
 
@@ -37,8 +36,7 @@ def test_it_runs_a_training_task_only_once_when_delivered_twice(catalogue, model
 @pytest.mark.django_db(transaction=True)
 def test_it_cancels_a_running_run_and_keeps_no_version(catalogue, model_dir, training_parameters):
     run = runs.start_training_run(None, {**training_parameters, "epochs": 500}, enqueue=False)
-    worker = threading.Thread(target=train_model.run, args=(run.pk,))
-    worker.start()
+    worker = start_training_thread(run.pk, daemon=False)
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).step > 0, what="training to start")
 
     runs.request_cancel(run.pk)

@@ -1,5 +1,4 @@
 """Start a training run from the command line, and optionally follow it to the end."""
-import threading
 import time
 
 from django.core.exceptions import ValidationError
@@ -49,10 +48,9 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"training run {run.pk} queued")
         if options["in_process"]:
-            from ml.tasks import train_model
+            from ml.tasks import start_training_thread
 
-            worker = threading.Thread(target=train_model.run, args=(run.pk,), daemon=True)
-            worker.start()
+            start_training_thread(run.pk)
         if not (options["wait"] or options["activate"] or options["in_process"]):
             return
         run = self._follow(run.pk)
