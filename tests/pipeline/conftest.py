@@ -1,5 +1,7 @@
 """A small Japanese catalogue, a tiny BERT built on the fly, and a real Celery worker."""
+import io
 import itertools
+import json
 import os
 import time
 from pathlib import Path
@@ -7,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from catalog.models import LabelSource, Product, ProductLabel, Seller
-from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute
+from taxonomy.importing import import_taxonomy
+from taxonomy.models import AttributeValue, Category
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -66,28 +69,12 @@ class Catalogue:
 
     def __init__(self):
         self.seller = Seller.objects.create(slug="shop-a", name="Shop A")
-        shoes = Category.objects.create(name="靴")
-        self.sneakers = Category.objects.create(name="スニーカー", parent=shoes)
-        appliances = Category.objects.create(name="家電")
-        self.tvs = Category.objects.create(name="テレビ", parent=appliances)
-        colour = Attribute.objects.create(name="カラー")
-        shoe_size = Attribute.objects.create(name="靴サイズ(cm)")
-        screen = Attribute.objects.create(name="画面サイズ")
-        self.values = {}
-        for name in sorted(set(SHOE_COLOURS + TV_COLOURS)):
-            self.values[("カラー", name)] = AttributeValue.objects.create(attribute=colour, name=name)
-        for name in SHOE_SIZES:
-            self.values[("靴サイズ(cm)", name)] = AttributeValue.objects.create(attribute=shoe_size, name=name)
-        for name in TV_SIZES:
-            self.values[("画面サイズ", name)] = AttributeValue.objects.create(attribute=screen, name=name)
-        CategoryAttribute.objects.create(category=shoes, attribute=colour, all_values=False).values.set(
-            [self.values[("カラー", c)] for c in SHOE_COLOURS]
-        )
-        CategoryAttribute.objects.create(category=self.sneakers, attribute=shoe_size)
-        CategoryAttribute.objects.create(category=appliances, attribute=colour, all_values=False).values.set(
-            [self.values[("カラー", c)] for c in TV_COLOURS]
-        )
-        CategoryAttribute.objects.create(category=self.tvs, attribute=screen)
+        # The taxonomy goes in through the real import, from the same document the tiny model is
+        # trained on (catalogue_taxonomy).
+        import_taxonomy(io.BytesIO(json.dumps(catalogue_taxonomy(), ensure_ascii=False).encode("utf-8")))
+        self.sneakers = Category.objects.get(name="スニーカー")
+        self.tvs = Category.objects.get(name="テレビ")
+        self.values = {(v.attribute.name, v.name): v for v in AttributeValue.objects.select_related("attribute")}
         self.products = []
         number = itertools.count(1)
         for repeat in range(3):
