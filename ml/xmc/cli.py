@@ -53,6 +53,9 @@ def _add_train_options(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--no-value-match", action="store_true",
                    help="no value-name match bonus on the logits (the paper's model exactly)")
     g.add_argument("--no-prior-bias", action="store_true", help="head bias 0 instead of the labels' prior log-odds")
+    g.add_argument("--single-value-attributes", action="store_true",
+                   help="suggest at most the best value of each attribute that training products "
+                        "(almost) never carry twice (default: every value above its threshold)")
     g.add_argument("--no-length-bucketing", action="store_true", help="batches of random lengths")
     g.add_argument("--validate-each-epoch", action="store_true", help="score the validation slice after every epoch")
     g.add_argument("--config", help="JSON file of TrainConfig fields (command-line options win)")
@@ -83,6 +86,8 @@ def config_from_args(a) -> TrainConfig:
         d["value_match"] = False
     if a.no_prior_bias:
         d["prior_bias"] = False
+    if a.single_value_attributes:
+        d["single_value_attributes"] = True
     if a.no_length_bucketing:
         d["length_bucketing"] = False
     if a.validate_each_epoch:

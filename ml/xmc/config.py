@@ -61,6 +61,9 @@ class TrainConfig:
     validation_fraction: float = 0.1   # slice of the training products held out to tune thresholds
     min_attribute_positives: int = 30  # positives an attribute needs on validation for its own
                                        # threshold; others use the global one
+    single_value_attributes: bool = False  # attributes that training products (almost) never carry
+                                       # twice get at most their best value per product (VideoAVE:
+                                       # micro-F1 +0.5, macro-F1 -1.0, so off)
 
     validate_each_epoch: bool = False  # score the validation slice after every epoch (history)
 

@@ -30,6 +30,7 @@ from .errors import ModelFolderError, UnknownCategoryError
 from .labels import LabelSpace
 from .layout import HeadLayout
 from .network import XmcNetwork
+from .thresholds import decide
 
 FORMAT = "zokusei-xmc"
 FORMAT_VERSION = 1
@@ -69,12 +70,15 @@ def use_gathered(config: TrainConfig, space: LabelSpace) -> bool:
 
 
 class Thresholds:
-    """Decision thresholds: one global value and optional per-attribute values."""
+    """The decision rule: one global threshold, optional per-attribute thresholds, and the
+    single-valued attributes that get at most their best value (thresholds.py)."""
 
-    def __init__(self, global_: float = 0.5, attribute: dict[str, float] | None = None, strategy: str = "fixed"):
+    def __init__(self, global_: float = 0.5, attribute: dict[str, float] | None = None, strategy: str = "fixed",
+                 single_valued: Iterable[str] = ()):
         self.global_ = float(global_)
         self.attribute = dict(attribute or {})
         self.strategy = strategy
+        self.single_valued = sorted(single_valued)
 
     def per_label(self, space: LabelSpace) -> np.ndarray:
         t = np.full(len(space), self.global_, dtype=np.float32)
@@ -83,12 +87,18 @@ class Thresholds:
                 t[space.label_attribute == space.attributes.index(a)] = v
         return t
 
+    def label_single_valued(self, space: LabelSpace) -> np.ndarray:
+        """[L] bool: the label's attribute is single-valued."""
+        known = [space.attributes.index(a) for a in self.single_valued if a in space.attributes]
+        return np.isin(space.label_attribute, known)
+
     def to_dict(self) -> dict:
-        return {"strategy": self.strategy, "global": self.global_, "attribute": self.attribute}
+        return {"strategy": self.strategy, "global": self.global_, "attribute": self.attribute,
+                "single_valued": self.single_valued}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Thresholds":
-        return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"))
+        return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"), d.get("single_valued", ()))
 
 
 def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: int, device: torch.device,
@@ -140,7 +150,6 @@ class XmcModel:
         self.label_space = space
         self.layout = layout
         self.config = config
-        self.thresholds = thresholds
         self.device = device
         self.info = info or {}
         # Prediction runs in fp32 unless asked: a product's scores move with the shape of its
@@ -148,9 +157,15 @@ class XmcModel:
         # edit) and in a catalogue pass got different decisions near a threshold (11 of the
         # 15,777 VideoAVE test products under bf16, none in fp32; docs/benchmarks.md).
         self.predict_bf16 = predict_bf16
-        self._label_threshold = thresholds.per_label(space)
+        self.use_thresholds(thresholds)
         from .matching import ValueMatcher
         self._matcher = ValueMatcher(space) if config.value_match else None
+
+    def use_thresholds(self, thresholds: Thresholds) -> None:
+        """Decide with ``thresholds`` from now on (saved with the model by ``save``)."""
+        self.thresholds = thresholds
+        self._label_threshold = thresholds.per_label(self.label_space)
+        self._label_single_valued = thresholds.label_single_valued(self.label_space)
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> None:
@@ -260,11 +275,10 @@ class XmcModel:
                 self.network, self.layout, enc, batch_size=batch_size, device=self.device,
                 bf16=self.predict_bf16, gathered=gathered, **token_ids(self.tokenizer, self.network)):
             lab = np.arange(probs.shape[1]) if col_labels is None else col_labels
-            thr = self._label_threshold[lab]
             ranked = np.where(mask, probs, -1.0)
             k = min(top_k, probs.shape[1])
             top = np.argpartition(-ranked, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((len(b), 0), int)
-            above = mask & (probs > thr)
+            above = decide(probs, mask, lab, self._label_threshold, self._label_single_valued, self.label_space)
             rounded = np.round(probs, 6)
             for r, i in enumerate(b):
                 sel = np.union1d(top[r][ranked[r, top[r]] >= 0], np.flatnonzero(above[r]))

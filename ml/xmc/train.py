@@ -19,7 +19,7 @@ from .layout import HeadLayout
 from .model import Thresholds, XmcModel, autocast, resolve_device, score_batches, token_ids, use_gathered
 from .network import XmcNetwork
 from .matching import ValueMatcher
-from .thresholds import tune_thresholds
+from .thresholds import single_valued_attributes, tune_thresholds
 
 PRIOR_SMOOTHING = 0.5     # pseudo-count added to positives and negatives for the prior log-odds
 PRIOR_MIN_LOGIT = -10.0   # floor: a label never seen gets sigmoid(-10) ~ 5e-5, not -inf
@@ -217,6 +217,7 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
     tokenizer = load_tokenizer(config.encoder)
     enc_all = encode_products(products, space, tokenizer, config.max_length,
                               matcher=ValueMatcher(space) if config.value_match else None)
+    single_valued = single_valued_attributes(space, enc_all.positives) if config.single_value_attributes else []
     train_idx, val_idx = _split(len(enc_all), config, rng)
     enc, val = _subset(enc_all, train_idx), _subset(enc_all, val_idx)
 
@@ -284,7 +285,8 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
         history.append({"epoch": epoch, "loss": epoch_loss / max(epoch_n, 1), "seconds": time.time() - t_epoch})
         if config.validate_each_epoch and len(val) and config.threshold_strategy != "fixed":
             _, v = tune_thresholds(score_batches(network, layout, val, batch_size=max(micro, 64), device=device,
-                                                 bf16=bf16, gathered=gathered, **ids_kw), val, space, config)
+                                                 bf16=bf16, gathered=gathered, **ids_kw),
+                                   val, space, config, single_valued)
             history[-1]["validation"] = v
             emit(ProgressEvent("validate", epoch, config.epochs, step, total_steps, smoothed,
                                message=f"validation micro-F1 {v['micro_f1']:.4f} macro-F1 {v['macro_f1']:.4f}"))
@@ -293,7 +295,7 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
             for p, q in zip(network.parameters(), swa_model.module.parameters()):
                 p.copy_(q)
 
-    thresholds = Thresholds(config.threshold, strategy="fixed")
+    thresholds = Thresholds(config.threshold, strategy="fixed", single_valued=single_valued)
     validation = {}
     if config.threshold_strategy != "fixed" and len(val):
         emit(ProgressEvent("thresholds", config.epochs, config.epochs, step, total_steps,
@@ -301,7 +303,7 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
         thresholds, validation = tune_thresholds(
             score_batches(network, layout, val, batch_size=max(micro, 64), device=device, bf16=bf16,
                           gathered=gathered, **ids_kw),
-            val, space, config)
+            val, space, config, single_valued)
 
     emit(ProgressEvent("save", config.epochs, config.epochs, step, total_steps, message=str(out_dir)))
     info = {"train_products": len(enc), "validation_products": len(val), "history": history,

@@ -69,3 +69,15 @@ def test_help_explains_every_option(capsys):
     for opt in ("--epochs", "--batch-size", "--max-length", "--lr", "--seed", "--device", "--no-label-masking",
                 "--classifier-per", "--threads"):
         assert opt in text
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ([], {"single_value_attributes": False, "label_masking": True, "prior_bias": True}),
+    (["--single-value-attributes", "--no-label-masking", "--no-prior-bias"],
+     {"single_value_attributes": True, "label_masking": False, "prior_bias": False}),
+])
+def test_train_flags_become_config_fields(flags, expected):
+    from ml.xmc.cli import build_parser, config_from_args
+    a = build_parser().parse_args(["train", "--taxonomy", "t", "--train", "x", "--out", "o", *flags])
+    config = config_from_args(a)
+    assert {k: getattr(config, k) for k in expected} == expected
