@@ -49,6 +49,7 @@ class TrainingRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     parameters = models.JSONField(default=dict, blank=True, help_text="Training options (ml.xmc TrainConfig fields).")
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the run's task was last sent to the training queue.")
     cancel_requested = models.BooleanField(default=False)
     snapshot = models.ForeignKey(TrainingSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
     # Progress, written by the worker as it goes.

@@ -39,12 +39,42 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
     parameters.setdefault("encoder", settings.ZOKUSEI_DEFAULT_ENCODER)
     validate_parameters(parameters)
     with transaction.atomic():
-        run = TrainingRun.objects.create(requested_by=user, parameters=parameters)
-        from .tasks import train_model
-
+        run = TrainingRun.objects.create(requested_by=user, parameters=parameters,
+                                         enqueued_at=timezone.now() if enqueue else None)
         if enqueue:
-            transaction.on_commit(lambda: train_model.delay(run.pk))
+            _send_on_commit(run.pk)
     return run
+
+
+def _send_on_commit(run_id: int) -> None:
+    from .tasks import train_model
+
+    transaction.on_commit(lambda: train_model.delay(run_id))
+
+
+def resend_stalled_runs(after_seconds: int | None = None) -> list[int]:
+    """Send queued runs to the training queue again when their message seems lost.
+
+    A run counts as stalled when it has waited more than `after_seconds` since it was last sent
+    (runs started with enqueue=False are their caller's) and no run is training: with a worker free, a delivered message would have been claimed. A
+    second copy of a message that was not lost is harmless (`claim_run` lets one through).
+    """
+    after = settings.ZOKUSEI_RESEND_QUEUED_AFTER if after_seconds is None else after_seconds
+    limit = timezone.now() - timedelta(seconds=after)
+    if TrainingRun.objects.filter(status=RunStatus.RUNNING).exists():
+        return []
+    sent = []
+    with transaction.atomic():
+        stalled = (TrainingRun.objects.select_for_update()
+                   .filter(status=RunStatus.QUEUED)
+                   .filter(enqueued_at__lt=limit)
+                   .order_by("pk"))
+        for run in stalled:
+            run.enqueued_at = timezone.now()
+            run.save(update_fields=["enqueued_at"])
+            _send_on_commit(run.pk)
+            sent.append(run.pk)
+    return sent
 
 
 def request_cancel(run_id: int, user=None) -> TrainingRun:

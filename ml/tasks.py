@@ -20,7 +20,7 @@ from .artifacts import run_artifact_dir
 from .inference import load_model, product_document
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
 from .paging import in_pk_batches
-from .runs import ProgressRecorder, beat, claim_run, fail_dead_runs, finish_run, start_training_run
+from .runs import ProgressRecorder, beat, claim_run, fail_dead_runs, finish_run, resend_stalled_runs, start_training_run
 from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy
 from .suggestions import apply_predictions, withdraw_irrelevant_suggestions
 
@@ -207,6 +207,11 @@ def withdraw_irrelevant() -> int:
 @shared_task(name="ml.tasks.fail_dead_runs")
 def fail_dead_runs_task() -> list[int]:
     return fail_dead_runs()
+
+
+@shared_task(name="ml.tasks.resend_stalled_runs")
+def resend_stalled_runs_task() -> list[int]:
+    return resend_stalled_runs()
 
 
 @shared_task(name="ml.tasks.train_if_enough_decisions")

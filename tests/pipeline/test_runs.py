@@ -60,6 +60,34 @@ def test_it_cancels_a_queued_run_at_once(catalogue, training_parameters):
 
 
 @pytest.mark.django_db
+def test_it_sends_a_run_again_when_its_message_seems_lost(
+        catalogue, training_parameters, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("ml.tasks.train_model.delay", lambda run_id: sent.append(run_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_training_run(None, training_parameters)
+    caller_runs_it = runs.start_training_run(None, training_parameters, enqueue=False)
+    assert sent == [run.pk]
+
+    # not yet overdue
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.resend_stalled_runs(after_seconds=60) == []
+    # overdue while another run trains: it is waiting its turn, not lost
+    busy = TrainingRun.objects.create(status=RunStatus.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.resend_stalled_runs(after_seconds=0) == []
+    # overdue with nothing training: sent again, once per period; a run started with
+    # enqueue=False belongs to its caller and is never sent
+    busy.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.resend_stalled_runs(after_seconds=0) == [run.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.resend_stalled_runs(after_seconds=60) == []
+    assert sent == [run.pk, run.pk]
+    assert TrainingRun.objects.get(pk=caller_runs_it.pk).enqueued_at is None
+
+
+@pytest.mark.django_db
 def test_it_refuses_unknown_training_parameters(catalogue):
     with pytest.raises(ValidationError, match="unknown option"):
         runs.start_training_run(None, {"epoch": 3})
