@@ -102,26 +102,53 @@ def correction_choices(suggestion):
     )
 
 
-def correct(user, suggestion_id, value_id) -> Decision:
+def correct(user, suggestion_id, value_id=None, *, value_name=None) -> Decision:
     """The product carries another value of the same attribute instead of the suggested one.
 
+    The value is given by id, or by name (`value_name`: its name or one of its aliases, after
+    NFKC, ignoring case), as a seller types it into the search box of a long value list.
     The chosen value becomes a label entered by the seller; the suggestion is marked
     corrected (for training, a negative for the suggested value).
     """
     with transaction.atomic():
         suggestion = _lock_pending(user, suggestion_id)
-        value = correction_choices(suggestion).filter(pk=value_id).first()
-        if value is None:
-            raise ValidationError(
-                _("Choose another value of %(attribute)s that this category allows.")
-                % {"attribute": suggestion.value.attribute.name},
-                code="invalid_value",
-            )
+        value = _chosen_correction(suggestion, value_id, value_name)
         decision = _record(user, suggestion, DecisionAction.CORRECT, corrected_value=value)
         ProductLabel.objects.get_or_create(
             product_id=suggestion.product_id, value=value, defaults={"source": LabelSource.SELLER, "created_by": user}
         )
         return decision
+
+
+def _chosen_correction(suggestion, value_id, value_name):
+    from taxonomy.names import normalize_name
+
+    attribute = suggestion.value.attribute.name
+    choices = correction_choices(suggestion)
+    if value_name is None:
+        value = choices.filter(pk=value_id).first() if value_id is not None else None
+        if value is None:
+            raise ValidationError(
+                _("Choose another value of %(attribute)s that this category allows.") % {"attribute": attribute},
+                code="invalid_value",
+            )
+        return value
+    wanted = normalize_name(value_name)
+    value = choices.filter(name=wanted).first()
+    if value is None:
+        folded = wanted.casefold()
+        value = next(
+            (v for v in choices.only("pk", "name", "aliases")
+             if v.name.casefold() == folded or any(a.casefold() == folded for a in v.aliases)),
+            None,
+        )
+    if value is None:
+        raise ValidationError(
+            _("“%(name)s” is not a value of %(attribute)s that this category allows.")
+            % {"name": wanted, "attribute": attribute},
+            code="invalid_value",
+        )
+    return value
 
 
 def _lock_product_pending(user, product_id, **filters):

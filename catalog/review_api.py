@@ -1,7 +1,7 @@
 """REST API of reviewing: the same actions as the review pages, for scripts and other UIs.
 
     GET  /api/review/suggestions/?product=&status=&attribute=   suggestions the user may see
-    POST /api/review/suggestions/{id}/accept/ | reject/ | correct/ {"value": id}
+    POST /api/review/suggestions/{id}/accept/ | reject/ | correct/ {"value": id} or {"value_name": "..."}
     POST /api/review/products/{id}/accept-above/ {"min_score": 0.9}
     POST /api/review/products/{id}/reject-rest/ {"attribute": id}
     POST /api/review/products/{id}/undo/
@@ -43,7 +43,15 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class CorrectSerializer(serializers.Serializer):
-    value = serializers.IntegerField(help_text="Another value of the same attribute that the category allows.")
+    value = serializers.IntegerField(required=False,
+                                     help_text="Another value of the same attribute that the category allows.")
+    value_name = serializers.CharField(required=False, max_length=255,
+                                       help_text="That value's name or one of its aliases (instead of its id).")
+
+    def validate(self, data):
+        if ("value" in data) == ("value_name" in data):
+            raise serializers.ValidationError("give either value (an id) or value_name")
+        return data
 
 
 class AcceptAboveSerializer(serializers.Serializer):
@@ -82,8 +90,9 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=CorrectSerializer, responses=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
-        value_id = _valid(CorrectSerializer, request)["value"]
-        return Response(DecisionSerializer(review.correct(request.user, int(pk), value_id)).data)
+        data = _valid(CorrectSerializer, request)
+        decision = review.correct(request.user, int(pk), data.get("value"), value_name=data.get("value_name"))
+        return Response(DecisionSerializer(decision).data)
 
 
 class AcceptAboveView(APIView):

@@ -12,6 +12,9 @@ JA = {
         "この候補はすでに判断済みです。変更するには先にその判断を取り消してください。",
     "Choose another value of %(attribute)s that this category allows.":
         "このカテゴリで使える %(attribute)s の別の値を選んでください。",
+    "“%(name)s” is not a value of %(attribute)s that this category allows.":
+        "「%(name)s」は、このカテゴリで使える %(attribute)s の値ではありません。",
+    "Search %(counter)s value": "%(counter)s 件の値から検索",
     "The confidence must be between 0 and 1.": "確信度は 0 から 1 の間で指定してください。",
     "Micro precision": "マイクロ適合率",
     "Micro recall": "マイクロ再現率",
@@ -217,6 +220,13 @@ def _quote(text):
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _without_fuzzy(line: str) -> str:
+    if not line.startswith("#,"):
+        return line
+    flags = [flag.strip() for flag in line[2:].split(",") if flag.strip() and flag.strip() != "fuzzy"]
+    return "#, " + ", ".join(flags) if flags else "#"
+
+
 def fill(po_path: Path) -> list[str]:
     """Write the table's translations into the .po file; return msgids left untranslated."""
     blocks = po_path.read_text(encoding="utf-8").split("\n\n")
@@ -236,8 +246,13 @@ def fill(po_path: Path) -> list[str]:
             out.append(block)
             continue
         key = msgid.replace('\\"', '"').replace("\\n", "\n")
-        head = [line for line in lines if line.startswith("#")]
         translation = JA.get(key)
+        head = [line for line in lines if line.startswith("#")]
+        if translation is not None:
+            # The table's translation is the reviewed one: drop makemessages' fuzzy guesses (msgfmt
+            # would leave a fuzzy entry out of the catalogue) and the old msgid they came from.
+            head = [_without_fuzzy(line) for line in head if not line.startswith("#|")]
+            head = [line for line in head if line != "#"]
         if translation is None:
             missing.append(key)
         body = [f'msgid "{fields["msgid"]}"']

@@ -97,6 +97,10 @@ def product(request, pk):
     )
 
 
+# Attributes with more allowed values than this are corrected through a search box.
+CORRECTION_SELECT_LIMIT = 30
+
+
 def _grouped(product, suggestions):
     """Suggestions by attribute, each attribute with the values a correction may choose."""
     from taxonomy.relevance import relevant_value_ids
@@ -113,8 +117,14 @@ def _grouped(product, suggestions):
         for value in AttributeValue.objects.filter(attribute_id__in=groups, pk__in=relevant).order_by("name"):
             choices.setdefault(value.attribute_id, []).append(value)
         for attribute_id, group in groups.items():
+            group["choices"] = choices.get(attribute_id, [])
+            # A long list is offered once per attribute as a datalist behind a search box, so
+            # that the page does not repeat thousands of options for every suggestion.
+            group["searchable"] = len(group["choices"]) > CORRECTION_SELECT_LIMIT
             for suggestion in group["suggestions"]:
-                suggestion.correction_choices = [v for v in choices.get(attribute_id, []) if v.pk != suggestion.value_id]
+                suggestion.correction_choices = (
+                    [] if group["searchable"] else [v for v in group["choices"] if v.pk != suggestion.value_id]
+                )
     return list(groups.values())
 
 
@@ -173,12 +183,15 @@ def decide(request, pk, suggestion_id, action):
     if not Suggestion.objects.filter(pk=suggestion_id, product_id=pk).exists():
         raise Http404
     if action == "correct":
+        value_name = request.POST.get("value_name", "").strip()
         try:
-            value_id = int(request.POST.get("value", ""))
+            value_id = None if value_name else int(request.POST.get("value", ""))
         except ValueError:
+            value_id = None
+        if value_id is None and not value_name:
             messages.error(request, _("Choose the value to use instead."))
             return _back(request, pk)
-        run = lambda: review.correct(request.user, suggestion_id, value_id)  # noqa: E731
+        run = lambda: review.correct(request.user, suggestion_id, value_id, value_name=value_name or None)  # noqa: E731
     else:
         run = lambda: getattr(review, action)(request.user, suggestion_id)  # noqa: E731
     decision, refused = _run(request, run)

@@ -97,3 +97,31 @@ def test_a_second_seller_cannot_open_the_first_sellers_product(page, live_server
     response = page.goto(f"{live_server.url}/products/{sneaker.pk}/")
     assert response.status == 404
     assert "ESPRESSO" not in page.content()
+
+
+def test_a_long_value_list_is_searched_by_typing(page, live_server, alice, sneaker, sneaker_suggestions, taxonomy):
+    from taxonomy.models import AttributeValue
+
+    # given: Color has more values than a select shows well (Shoes allow every colour)
+    colour = sneaker_suggestions["red"].value.attribute
+    AttributeValue.objects.bulk_create(
+        [AttributeValue(attribute=colour, name=f"shade {i:03d}") for i in range(200)]
+    )
+    from taxonomy.signals import bump_revision
+
+    bump_revision()  # bulk_create sends no post_save
+    sign_in(page, live_server, "alice", "alice-password")
+    page.goto(f"{live_server.url}/products/{sneaker.pk}/")
+    assert focused_suggestion(page) == str(sneaker_suggestions["red"].pk)
+
+    # when: "e" opens the search box; typing shortcut letters there types them; Enter submits
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.type") == "search"
+    page.keyboard.type("shade 042")
+    assert page.evaluate("document.activeElement.value") == "shade 042"
+    press(page, "Enter")
+
+    # then: red was corrected to the typed value
+    assert "Corrected Color: red → shade 042." in page.content()
+    assert Suggestion.objects.get(pk=sneaker_suggestions["red"].pk).status == "corrected"
+    assert ProductLabel.objects.filter(product=sneaker, value__name="shade 042", source="seller").exists()

@@ -37,3 +37,16 @@ def test_sign_in_and_out(client, alice):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("frontend:queue")).status_code == 302
+
+
+def test_no_message_is_left_out_of_the_japanese_catalogue_as_fuzzy():
+    """msgfmt leaves fuzzy entries out of django.mo: such a message would show in English."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    po = Path(__file__).resolve().parents[2] / "frontend" / "locale" / "ja" / "LC_MESSAGES" / "django.po"
+    assert "fuzzy" not in po.read_text(encoding="utf-8")
+    with translation.override("ja"):
+        assert translation.gettext("Undone: %(count)d suggestions are pending again.").startswith("取り消しました")
+        assert translation.ngettext("Search %(counter)s value", "Search %(counter)s values", 40) == "%(counter)s 件の値から検索"

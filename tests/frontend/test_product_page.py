@@ -81,6 +81,46 @@ def test_it_corrects_through_the_form(alice_browser, sneaker, sneaker_suggestion
     assert "Choose another value of Color" in response.content.decode()
 
 
+@pytest.fixture
+def many_colours(taxonomy):
+    """Colours enough that Color is corrected through a search box (Shoes allow every colour)."""
+    from frontend.views.review import CORRECTION_SELECT_LIMIT
+    from taxonomy.models import AttributeValue
+
+    colour = taxonomy.value("Color", "red").attribute
+    for i in range(CORRECTION_SELECT_LIMIT + 5):
+        AttributeValue.objects.create(attribute=colour, name=f"shade {i:03d}", aliases=[f"Tint {i:03d}"])
+
+
+def test_a_long_value_list_is_offered_once_per_attribute_behind_a_search_box(
+        alice_browser, sneaker, sneaker_suggestions, many_colours):
+    page = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    colour_id = sneaker_suggestions["red"].value.attribute_id
+    # one datalist for the two Color suggestions; each has a search box tied to it
+    assert page.count(f'<datalist id="values-{colour_id}">') == 1
+    assert page.count(f'list="values-{colour_id}"') == 2
+    assert page.count('<option value="shade 000">') == 1
+    # the short Shoe size list stays a select
+    assert f'<select name="value" id="correct-{sneaker_suggestions["26"].pk}"' in page
+
+
+@pytest.mark.parametrize("typed", ["shade 007", "ＳＨＡＤＥ 007", "tint 007"])
+def test_it_corrects_by_the_name_typed_in_the_search_box(
+        alice_browser, sneaker, sneaker_suggestions, many_colours, typed):
+    response = alice_browser.post(url("correct", sneaker.pk, sneaker_suggestions["red"].pk), {"value_name": typed},
+                                  follow=True)
+    assert "Corrected Color: red → shade 007." in response.content.decode()
+    assert [label.value.name for label in ProductLabel.objects.filter(product=sneaker)] == ["shade 007"]
+
+
+def test_a_typed_name_that_is_not_allowed_is_refused_by_name(alice_browser, sneaker, sneaker_suggestions, many_colours):
+    response = alice_browser.post(url("correct", sneaker.pk, sneaker_suggestions["red"].pk),
+                                  {"value_name": "canvas"}, follow=True)
+    assert "“canvas” is not a value of Color that this category allows." in response.content.decode()
+    assert Suggestion.objects.get(pk=sneaker_suggestions["red"].pk).status == "pending"
+    assert not ProductLabel.objects.filter(product=sneaker).exists()
+
+
 def test_deciding_twice_shows_a_message(alice_browser, sneaker, sneaker_suggestions):
     alice_browser.post(url("reject", sneaker.pk, sneaker_suggestions["red"].pk))
     response = alice_browser.post(url("accept", sneaker.pk, sneaker_suggestions["red"].pk), follow=True)

@@ -62,3 +62,14 @@ def test_others_products_are_404(bob_api, nobody_api, anonymous_api, sneaker, sn
     assert nobody_api.post(f"/api/review/suggestions/{red.pk}/accept/").status_code == 403
     assert anonymous_api.post(f"/api/review/suggestions/{red.pk}/accept/").status_code in (401, 403)
     assert not Decision.objects.exists() and Suggestion.objects.get(pk=red.pk).status == "pending"
+
+
+def test_it_corrects_by_value_name_and_wants_exactly_one_of_id_and_name(alice_api, sneaker_suggestions, taxonomy):
+    red = sneaker_suggestions["red"]
+    black = taxonomy.value("Color", "black")
+    both = alice_api.post(f"/api/review/suggestions/{red.pk}/correct/", {"value": black.pk, "value_name": "black"})
+    assert both.status_code == 400
+    unknown = alice_api.post(f"/api/review/suggestions/{red.pk}/correct/", {"value_name": "plaid"})
+    assert unknown.status_code == 400 and "plaid" in str(unknown.json())
+    response = alice_api.post(f"/api/review/suggestions/{red.pk}/correct/", {"value_name": "Black"})
+    assert response.status_code == 200 and response.json()["corrected_value"] == black.pk

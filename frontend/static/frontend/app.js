@@ -39,7 +39,7 @@
       var form = items[current].querySelector('form[data-action="' + action + '"]');
       if (!form) return;
       if (action === "correct") {
-        form.querySelector("select").focus();
+        form.querySelector(".correct-choice").focus();
         return;
       }
       form.requestSubmit();
@@ -56,15 +56,16 @@
       });
     });
 
-    /* Enter in the correction list submits it; Escape goes back to the suggestion. */
-    article.querySelectorAll(".correct-form select").forEach(function (select_) {
-      select_.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") {
+    /* Enter in the correction list submits it (the search box submits on Enter by itself, after
+       Enter has picked an entry of its list); Escape goes back to the suggestion. */
+    article.querySelectorAll(".correct-form .correct-choice").forEach(function (choice) {
+      choice.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && choice.tagName === "SELECT") {
           event.preventDefault();
-          select_.form.requestSubmit();
+          choice.form.requestSubmit();
         } else if (event.key === "Escape") {
           event.preventDefault();
-          select_.closest("li.suggestion").focus();
+          choice.closest("li.suggestion").focus();
         }
       });
     });
