@@ -203,6 +203,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "fail-dead-training-runs": {"task": "ml.tasks.fail_dead_runs", "schedule": 60.0},
     "resend-stalled-training-runs": {"task": "ml.tasks.resend_stalled_runs", "schedule": 60.0},
+    "prune-old-artifacts": {"task": "ml.tasks.prune_artifacts", "schedule": 24 * 3600.0},
     "train-after-enough-decisions": {"task": "ml.tasks.train_if_enough_decisions", "schedule": 300.0},
 }
 # Long tasks: a crashed worker's task goes back to the queue; no worker hoards tasks.
@@ -225,6 +226,9 @@ ZOKUSEI_INFERENCE_BF16 = env_bool("ZOKUSEI_INFERENCE_BF16", False)
 ZOKUSEI_SCORING_CHUNK_SIZE = env_int("ZOKUSEI_SCORING_CHUNK_SIZE", 512, minimum=1)
 ZOKUSEI_HEARTBEAT_TIMEOUT = env_int("ZOKUSEI_HEARTBEAT_TIMEOUT", 600, minimum=10)
 ZOKUSEI_RESEND_QUEUED_AFTER = env_int("ZOKUSEI_RESEND_QUEUED_AFTER", 900, minimum=60)
+# Retention (ml/retention.py), applied daily by beat and by `manage.py prune_artifacts`; 0 keeps all.
+ZOKUSEI_KEEP_MODEL_VERSIONS = env_int("ZOKUSEI_KEEP_MODEL_VERSIONS", 0, minimum=0)
+ZOKUSEI_KEEP_SNAPSHOTS = env_int("ZOKUSEI_KEEP_SNAPSHOTS", 0, minimum=0)
 ZOKUSEI_AUTO_ACTIVATE = env_bool("ZOKUSEI_AUTO_ACTIVATE", False)
 ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS = env_int("ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS", 0, minimum=0)
 ZOKUSEI_HELD_OUT_FRACTION = env_float("ZOKUSEI_HELD_OUT_FRACTION", 0.1, minimum=0.0, maximum=0.5)

@@ -26,6 +26,7 @@ class TrainingSnapshot(models.Model):
     positive_count = models.PositiveIntegerField(default=0)
     negative_count = models.PositiveIntegerField(default=0, help_text="Rejected suggestions used as explicit negatives.")
     last_decision_id = models.PositiveBigIntegerField(default=0, help_text="Newest decision included.")
+    pruned_at = models.DateTimeField(null=True, blank=True, help_text="When retention removed the folder (ml/retention.py).")
 
     def __str__(self):
         return f"snapshot {self.pk} ({self.product_count} products)"
@@ -83,6 +84,9 @@ class ModelVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     artifact_uri = models.CharField(max_length=1000, help_text="Folder of the ml.xmc artifact.")
     checksum = models.CharField(max_length=64, help_text="SHA-256 over the artifact's files.")
+    artifact_pruned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention removed the artifact folder (ml/retention.py)."
+    )
     encoder = models.CharField(max_length=255, blank=True, default="")
     label_count = models.PositiveIntegerField(default=0)
     taxonomy_revision = models.PositiveBigIntegerField(default=0)

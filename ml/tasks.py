@@ -214,6 +214,19 @@ def resend_stalled_runs_task() -> list[int]:
     return resend_stalled_runs()
 
 
+@shared_task(name="ml.tasks.prune_artifacts")
+def prune_artifacts() -> dict:
+    """Daily retention with ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS (0 = keep all)."""
+    from .retention import prune
+
+    keep_versions = settings.ZOKUSEI_KEEP_MODEL_VERSIONS or None
+    keep_snapshots = settings.ZOKUSEI_KEEP_SNAPSHOTS or None
+    if keep_versions is None and keep_snapshots is None:
+        return {"versions": [], "snapshots": []}
+    report = prune(keep_versions, keep_snapshots)
+    return {"versions": report.versions, "snapshots": report.snapshots}
+
+
 @shared_task(name="ml.tasks.train_if_enough_decisions")
 def train_if_enough_decisions() -> int | None:
     """Start a run once ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS new decisions have accumulated."""

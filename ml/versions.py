@@ -44,6 +44,11 @@ def activate_version(version_id: int, user=None) -> ModelVersion:
             raise ValidationError(f"model version {version_id} does not exist")
         if version.is_active:
             return version
+        if version.artifact_pruned_at:
+            raise ValidationError(
+                f"model version {version_id} cannot be activated: its artifact was removed by retention "
+                f"on {version.artifact_pruned_at:%Y-%m-%d %H:%M} UTC"
+            )
         try:
             verify_artifact(version.artifact_uri, version.checksum)
         except ArtifactError as error:

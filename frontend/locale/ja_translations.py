@@ -15,6 +15,7 @@ JA = {
     "“%(name)s” is not a value of %(attribute)s that this category allows.":
         "「%(name)s」は、このカテゴリで使える %(attribute)s の値ではありません。",
     "Search %(counter)s value": "%(counter)s 件の値から検索",
+    "Artifact removed": "成果物は削除済み",
     "The confidence must be between 0 and 1.": "確信度は 0 から 1 の間で指定してください。",
     "Micro precision": "マイクロ適合率",
     "Micro recall": "マイクロ再現率",

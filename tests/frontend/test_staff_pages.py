@@ -102,6 +102,15 @@ def test_a_refused_activation_is_explained(staff_browser, model_version):
     assert "no earlier model version" in response.content.decode()
 
 
+def test_a_version_whose_artifact_was_removed_says_so_and_offers_no_activation(staff_browser, model_version):
+    from django.utils import timezone
+
+    pruned = ModelVersion.objects.create(artifact_uri="x", checksum="x", artifact_pruned_at=timezone.now())
+    page = staff_browser.get(url("versions")).content.decode()
+    assert "Artifact removed" in page
+    assert url("activate_version", pruned.pk) not in page
+
+
 def test_versions_side_by_side(staff_browser, model_version):
     other = ModelVersion.objects.create(artifact_uri="x", checksum="x", metrics={"micro_f1": 0.786, "p@1": 0.5})
     response = staff_browser.get(url("versions"), {"a": model_version.pk, "b": other.pk})
