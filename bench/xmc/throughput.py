@@ -248,8 +248,8 @@ def render(res, a, seconds) -> str:
     lines = [f"Command: `{cmd}` ({seconds / 60:.1f} min; all-MiniLM-L6-v2, l = 5 (head input 1920, 2,652 labels); "
              f"torch threads {torch.get_num_threads()}, "
              f"bf16 {'off' if a.no_bf16 else 'on'}, max length {a.max_length}, "
-             f"frozen layers {a.freeze_layers}; the 2 cores were shared with other jobs, "
-             "so compare within a table, not across runs).", ""]
+             f"frozen layers {a.freeze_layers}; load average {os.getloadavg()[0]:.1f} when it ended: "
+             "other jobs on the cores slow every column alike, so compare within a table, not across runs).", ""]
     if "train" in res:
         r = res["train"]
         lines += ["| Training (products/s) | ml.xmc step | bare encoder fwd+bwd | bare fwd+bwd+AdamW step |",
