@@ -33,6 +33,21 @@ TRAIN_OPTIONS = [
     ("min_attribute_positives", int, "gold labels an attribute needs on validation for its own threshold"),
 ]
 
+# (flag, TrainConfig field, the value the flag sets, help) for the on/off options of `train` and `bench`
+TRAIN_SWITCHES = [
+    ("--no-label-masking", "label_masking", False,
+     "the unmasked baseline: BCE over all labels (irrelevant ones discarded at test time)"),
+    ("--swa", "swa", True, "stochastic weight averaging of per-epoch weights"),
+    ("--no-bf16", "bf16", False, "no bf16 autocast (fp32 throughout)"),
+    ("--no-value-match", "value_match", False, "no value-name match bonus on the logits (the paper's model exactly)"),
+    ("--no-prior-bias", "prior_bias", False, "head bias 0 instead of the labels' prior log-odds"),
+    ("--single-value-attributes", "single_value_attributes", True,
+     "suggest at most the best value of each attribute that training products (almost) never carry twice "
+     "(default: every value above its threshold)"),
+    ("--no-length-bucketing", "length_bucketing", False, "batches of random lengths"),
+    ("--validate-each-epoch", "validate_each_epoch", True, "score the validation slice after every epoch"),
+]
+
 
 def _add_train_options(ap: argparse.ArgumentParser) -> None:
     d = TrainConfig()
@@ -42,22 +57,12 @@ def _add_train_options(ap: argparse.ArgumentParser) -> None:
     for name, typ, help_ in TRAIN_OPTIONS:
         g.add_argument("--" + name.replace("_", "-"), type=typ, default=None,
                        help=f"{help_} (default {getattr(d, name)})")
-    g.add_argument("--no-label-masking", action="store_true",
-                   help="the unmasked baseline: BCE over all labels (irrelevant ones discarded at test time)")
     g.add_argument("--classifier-per", choices=["leaf", "top"], default=None,
                    help="the per-category baseline: one classifier per leaf or top category, shared encoder")
     g.add_argument("--gathered", choices=["auto", "yes", "no"], default=None,
                    help="compute logits only for the batch's relevant labels (auto: above 50k labels)")
-    g.add_argument("--swa", action="store_true", help="stochastic weight averaging of per-epoch weights")
-    g.add_argument("--no-bf16", action="store_true", help="no bf16 autocast (fp32 throughout)")
-    g.add_argument("--no-value-match", action="store_true",
-                   help="no value-name match bonus on the logits (the paper's model exactly)")
-    g.add_argument("--no-prior-bias", action="store_true", help="head bias 0 instead of the labels' prior log-odds")
-    g.add_argument("--single-value-attributes", action="store_true",
-                   help="suggest at most the best value of each attribute that training products "
-                        "(almost) never carry twice (default: every value above its threshold)")
-    g.add_argument("--no-length-bucketing", action="store_true", help="batches of random lengths")
-    g.add_argument("--validate-each-epoch", action="store_true", help="score the validation slice after every epoch")
+    for flag, name, value, help_ in TRAIN_SWITCHES:
+        g.add_argument(flag, dest=name, action="store_const", const=value, default=None, help=help_)
     g.add_argument("--config", help="JSON file of TrainConfig fields (command-line options win)")
 
 
@@ -68,30 +73,14 @@ def config_from_args(a) -> TrainConfig:
             d.update(json.load(f))
     if a.encoder:
         d["encoder"] = a.encoder
-    for name, _, _ in TRAIN_OPTIONS:
+    for name in [o[0] for o in TRAIN_OPTIONS] + [switch[1] for switch in TRAIN_SWITCHES]:
         v = getattr(a, name)
         if v is not None:
             d[name] = v
-    if a.no_label_masking:
-        d["label_masking"] = False
     if a.classifier_per:
         d["classifier_per"] = a.classifier_per
     if a.gathered:
         d["gathered"] = {"auto": "auto", "yes": True, "no": False}[a.gathered]
-    if a.swa:
-        d["swa"] = True
-    if a.no_bf16:
-        d["bf16"] = False
-    if a.no_value_match:
-        d["value_match"] = False
-    if a.no_prior_bias:
-        d["prior_bias"] = False
-    if a.single_value_attributes:
-        d["single_value_attributes"] = True
-    if a.no_length_bucketing:
-        d["length_bucketing"] = False
-    if a.validate_each_epoch:
-        d["validate_each_epoch"] = True
     return TrainConfig.from_dict(d)
 
 
