@@ -40,6 +40,12 @@ def _inside(folder: str, root: Path) -> bool:
         return False
 
 
+def configured_limits() -> tuple[int | None, int | None]:
+    """(keep_versions, keep_snapshots) from ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS;
+    None where the setting is 0 (keep everything)."""
+    return settings.ZOKUSEI_KEEP_MODEL_VERSIONS or None, settings.ZOKUSEI_KEEP_SNAPSHOTS or None
+
+
 def prune(keep_versions: int | None = None, keep_snapshots: int | None = None, *, dry_run: bool = False) -> PruneReport:
     """Remove the folders that fall outside the retention rules above; None = keep them all."""
     for name, keep in (("keep_versions", keep_versions), ("keep_snapshots", keep_snapshots)):

@@ -217,10 +217,9 @@ def resend_stalled_runs_task() -> list[int]:
 @shared_task(name="ml.tasks.prune_artifacts")
 def prune_artifacts() -> dict:
     """Daily retention with ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS (0 = keep all)."""
-    from .retention import prune
+    from .retention import configured_limits, prune
 
-    keep_versions = settings.ZOKUSEI_KEEP_MODEL_VERSIONS or None
-    keep_snapshots = settings.ZOKUSEI_KEEP_SNAPSHOTS or None
+    keep_versions, keep_snapshots = configured_limits()
     if keep_versions is None and keep_snapshots is None:
         return {"versions": [], "snapshots": []}
     report = prune(keep_versions, keep_snapshots)

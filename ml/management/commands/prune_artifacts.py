@@ -1,8 +1,7 @@
 """Remove old model artifacts and training snapshots from disk (ml/retention.py)."""
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ml.retention import prune
+from ml.retention import configured_limits, prune
 
 
 class Command(BaseCommand):
@@ -21,8 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
 
     def handle(self, *args, keep_versions, keep_snapshots, dry_run, **options):
-        keep_versions = keep_versions if keep_versions is not None else settings.ZOKUSEI_KEEP_MODEL_VERSIONS or None
-        keep_snapshots = keep_snapshots if keep_snapshots is not None else settings.ZOKUSEI_KEEP_SNAPSHOTS or None
+        configured_versions, configured_snapshots = configured_limits()
+        keep_versions = configured_versions if keep_versions is None else keep_versions
+        keep_snapshots = configured_snapshots if keep_snapshots is None else keep_snapshots
         if keep_versions is None and keep_snapshots is None:
             raise CommandError("nothing to prune: give --keep-versions and/or --keep-snapshots, "
                                "or set ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS")
