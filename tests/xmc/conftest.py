@@ -71,21 +71,27 @@ def tiny_encoder(tmp_path_factory):
                                  vocab_size=200, max_position_embeddings=64)
 
 
-@pytest.fixture()
-def tiny_config(tiny_encoder):
+@pytest.fixture(scope="session")
+def make_tiny_config(tiny_encoder):
+    """A factory of TrainConfigs for the tiny encoder: small, fast, CPU, fp32; keyword arguments override."""
     from ml.xmc.config import TrainConfig
-    return TrainConfig(encoder=tiny_encoder, max_length=32, layers=2, epochs=2, batch_size=8, lr=1e-3,
+
+    def make(**overrides):
+        options = dict(encoder=tiny_encoder, max_length=32, layers=2, epochs=2, batch_size=8, lr=1e-3,
                        head_lr=1e-2, device="cpu", bf16=False, validation_fraction=0.25,
-                       min_attribute_positives=3, log_every=1)
+                       min_attribute_positives=3)
+        return TrainConfig(**{**options, **overrides})
+    return make
+
+
+@pytest.fixture()
+def tiny_config(make_tiny_config):
+    return make_tiny_config(log_every=1)
 
 
 @pytest.fixture(scope="session")
-def trained_model(tmp_path_factory, tiny_encoder, taxonomy, products):
-    from ml.xmc.config import TrainConfig
+def trained_model(tmp_path_factory, make_tiny_config, taxonomy, products):
     from ml.xmc.train import train
     out = tmp_path_factory.mktemp("model")
-    config = TrainConfig(encoder=tiny_encoder, max_length=32, layers=2, epochs=2, batch_size=8, lr=1e-3,
-                         head_lr=1e-2, device="cpu", bf16=False, validation_fraction=0.25,
-                         min_attribute_positives=3)
-    train(taxonomy, products, config, out)
+    train(taxonomy, products, make_tiny_config(), out)
     return out

@@ -57,13 +57,10 @@ def _values_per_attribute(predictions):
 
 
 @pytest.fixture(scope="module")
-def single_value_model(tmp_path_factory, tiny_encoder, taxonomy, products):
-    from ml.xmc.config import TrainConfig
+def single_value_model(tmp_path_factory, make_tiny_config, taxonomy, products):
     from ml.xmc.train import train
     out = tmp_path_factory.mktemp("single")
-    train(taxonomy, products, TrainConfig(encoder=tiny_encoder, max_length=32, layers=2, epochs=1, batch_size=8,
-                                          device="cpu", bf16=False, validation_fraction=0.25,
-                                          single_value_attributes=True), out)
+    train(taxonomy, products, make_tiny_config(epochs=1, single_value_attributes=True), out)
     return XmcModel.load(out, device="cpu")
 
 
