@@ -21,7 +21,7 @@ from .network import XmcNetwork
 from .matching import ValueMatcher
 from .thresholds import single_valued_attributes, tune_thresholds
 
-PRIOR_SMOOTHING = 0.5     # pseudo-count added to positives and negatives for the prior log-odds
+PRIOR_PSEUDO_COUNT = 1.0  # products' worth of the base rate mixed into each label's prior
 PRIOR_MIN_LOGIT = -10.0   # floor: a label never seen gets sigmoid(-10) ~ 5e-5, not -inf
 
 
@@ -64,7 +64,8 @@ def seed_everything(seed: int) -> None:
 
 def prior_bias(layout: HeadLayout, space: LabelSpace, categories: np.ndarray, positives, masking: bool) -> torch.Tensor:
     """[N] log-odds of each head row's label among the products the row is trained on
-    (products its label is relevant to when masking / in its group; else all products)."""
+    (products its label is relevant to when masking / in its group; else all products),
+    shrunk toward the base rate by PRIOR_PSEUDO_COUNT products."""
     rows = layout.row_labels()
     pos = np.zeros(len(space))
     if positives:
@@ -93,7 +94,12 @@ def prior_bias(layout: HeadLayout, space: LabelSpace, categories: np.ndarray, po
         p_pos, n = pos[rows], n_rel[rows]
     else:
         p_pos, n = pos[rows], np.full(len(rows), float(len(categories)))
-    p = (p_pos + PRIOR_SMOOTHING) / (n + 2 * PRIOR_SMOOTHING)
+    # Each row's rate is shrunk toward the base rate of all trained (product, row) pairs, not
+    # toward even odds: a row that no training product could teach (a category, or a group, with
+    # no products yet) would otherwise start at p = 0.5, never move (masking gives it no
+    # gradient), and be suggested for every product of that category.
+    base_rate = (p_pos.sum() + 0.5) / (n.sum() + 1.0)
+    p = (p_pos + PRIOR_PSEUDO_COUNT * base_rate) / (n + PRIOR_PSEUDO_COUNT)
     return torch.tensor(np.maximum(np.log(p / (1 - p)), PRIOR_MIN_LOGIT), dtype=torch.float32)
 
 

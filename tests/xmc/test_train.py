@@ -133,3 +133,47 @@ def test_training_is_seeded(tmp_path, taxonomy, products, tiny_config):
     a = list(XmcModel.load(tmp_path / "a", device="cpu").predict(products[:5]))
     b = list(XmcModel.load(tmp_path / "b", device="cpu").predict(products[:5]))
     assert a == b
+
+
+
+# Forty colours, the first twenty allowed in category A, the others in B; training sees A only.
+# Each product carries one of its category's twenty colours, so the base rate is 1/20.
+SPARSE_TAXONOMY = {
+    "attributes": [{"name": "Color", "values": [{"name": f"c{i:02d}"} for i in range(40)]}],
+    "categories": [{"path": ["A"], "attributes": {"Color": [f"c{i:02d}" for i in range(20)]}},
+                   {"path": ["B"], "attributes": {"Color": [f"c{i:02d}" for i in range(20, 40)]}}],
+}
+
+
+def _sparse_products(category, first_colour, n):
+    return [{"id": f"{category}{i}", "category": [category], "title": f"赤い シャツ {i}",
+             "labels": [["Color", f"c{first_colour + i % 20:02d}"]]} for i in range(n)]
+
+
+def test_labels_no_training_product_could_teach_start_at_the_base_rate_not_at_even_odds():
+    from ml.xmc.layout import HeadLayout
+    from ml.xmc.train import prior_bias
+    space = LabelSpace.from_taxonomy(SPARSE_TAXONOMY)
+    products = _sparse_products("A", 0, 40)
+    categories = np.array([space.category_index(p["category"]) for p in products])
+    positives = [np.array(space.encode_labels(p, c)) for p, c in zip(products, categories)]
+    untaught = [space.label_index(("Color", f"c{i}")) for i in range(20, 40)]
+    for kind, masking in (("shared", True), ("leaf", True)):
+        layout = HeadLayout(kind, space)
+        bias = prior_bias(layout, space, categories, positives, masking).numpy()
+        untaught_bias = bias[np.isin(layout.row_labels(), untaught)]
+        assert len(untaught_bias) == 20
+        # the rate of A's colours among A's products (1/20), not 1/2
+        assert np.allclose(untaught_bias, np.log(1 / 19), atol=0.05), (kind, untaught_bias[:3])
+
+
+def test_a_category_without_training_products_scores_its_untaught_labels_low(tmp_path, make_tiny_config):
+    train(SPARSE_TAXONOMY, _sparse_products("A", 0, 40), make_tiny_config(epochs=1, value_match=False),
+          tmp_path / "m")
+    model = XmcModel.load(tmp_path / "m", device="cpu")
+    rows = list(model.predict(_sparse_products("B", 20, 20), top_k=20))
+    scores = [score for row in rows for _, _, score in row["scores"]]
+    assert len(scores) == 20 * 20
+    # the head rows of B's colours never got a gradient: their scores are the base rate plus
+    # the random initialisation's noise, far below even odds
+    assert max(scores) < 0.2
