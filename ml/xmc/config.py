@@ -51,7 +51,8 @@ class TrainConfig:
     value_match: bool = True           # learned logit bonus when a label's value name (or alias)
                                        # occurs in the text (matching.py); False = the paper's model
     prior_bias: bool = True            # head bias = log-odds of each label's prior (among relevant
-                                       # products when masking); else 0
+                                       # products when masking), shrunk toward the base rate so a
+                                       # label without training products starts low; else 0
     negative_weight: float = 1.0       # loss weight of a seller's explicit negatives (target 0)
     positive_weight: float = 1.0       # loss weight of positive targets (class imbalance knob)
 
