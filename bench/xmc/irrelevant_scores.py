@@ -44,6 +44,54 @@ def micro_prf(true_positives: int, predicted: int, gold: int) -> tuple[float, fl
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
+    """Score ``products`` over all labels and count the decisions, top-ranked labels and hits
+    inside and outside each product's category."""
+    from ml.xmc.data import encode_products
+    from ml.xmc.model import score_batches, token_ids
+    from ml.xmc.thresholds import decide
+    from tqdm import tqdm
+    space = model.label_space
+    enc = encode_products(products, space, model.tokenizer, model.config.max_length, with_labels=False,
+                          exact_category=False, matcher=model._matcher)
+    threshold = model.thresholds.per_label(space)
+    single_valued = model.thresholds.label_single_valued(space)
+    all_labels = np.arange(len(space))
+    counts = dict(gold=0, irrelevant_gold=0, tp_masked=0, pred_masked=0, tp_all=0, pred_all=0,
+                  products_with_irrelevant_decision=0, irrelevant_decisions=0,
+                  top1_irrelevant=0, top5_irrelevant=0, relevant=0)
+    with tqdm(total=len(products), desc="scoring", unit="product") as bar:
+        for batch, columns, probs, mask in score_batches(
+                model.network, model.layout, enc, batch_size=batch_size, device=model.device,
+                bf16=False, gathered=False, **token_ids(model.tokenizer, model.network)):
+            if columns is not None:
+                raise ValueError("the model scores gathered columns only; this needs a dense head")
+            # the model's own decision rule, inside the category and over every label
+            decided_in_category = decide(probs, mask, all_labels, threshold, single_valued, space)
+            decided_anywhere = decide(probs, np.ones_like(mask), all_labels, threshold, single_valued, space)
+            for r, i in enumerate(batch):
+                relevant = mask[r]
+                gold = {space.label_index(label) for label in products[i].get("labels", [])} - {None}
+                gold_relevant = {g for g in gold if relevant[g]}
+                decided_all = set(np.flatnonzero(decided_anywhere[r]).tolist())
+                decided_masked = set(np.flatnonzero(decided_in_category[r]).tolist())
+                counts["gold"] += len(gold_relevant)
+                counts["irrelevant_gold"] += len(gold) - len(gold_relevant)
+                counts["relevant"] += int(relevant.sum())
+                counts["tp_masked"] += len(decided_masked & gold_relevant)
+                counts["pred_masked"] += len(decided_masked)
+                counts["tp_all"] += len(decided_all & gold_relevant)
+                counts["pred_all"] += len(decided_all)
+                n_irrelevant = sum(1 for d in decided_all if not relevant[d])
+                counts["irrelevant_decisions"] += n_irrelevant
+                counts["products_with_irrelevant_decision"] += n_irrelevant > 0
+                top5 = np.argsort(-probs[r])[:5]
+                counts["top1_irrelevant"] += not relevant[top5[0]]
+                counts["top5_irrelevant"] += int((~relevant[top5]).sum())
+            bar.update(len(batch))
+    return counts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="model folder (python -m ml.xmc train / bench)")
@@ -54,51 +102,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import torch
-    from ml.xmc.data import encode_products
-    from ml.xmc.model import XmcModel, score_batches, token_ids
-    from tqdm import tqdm
+    from ml.xmc.model import XmcModel
     if args.threads:
         torch.set_num_threads(args.threads)
-
     model = XmcModel.load(args.model, device="cpu")
-    space = model.label_space
     products = read_products(os.path.join(args.bench, "test.jsonl"), args.limit)
-    enc = encode_products(products, space, model.tokenizer, model.config.max_length, with_labels=False,
-                          exact_category=False, matcher=model._matcher)
-    threshold = model.thresholds.per_label(space)
-
-    counts = dict(gold=0, irrelevant_gold=0, tp_masked=0, pred_masked=0, tp_all=0, pred_all=0,
-                  products_with_irrelevant_decision=0, irrelevant_decisions=0,
-                  top1_irrelevant=0, top5_irrelevant=0, relevant=0)
-    with tqdm(total=len(products), desc="scoring", unit="product") as bar:
-        for batch, columns, probs, mask in score_batches(
-                model.network, model.layout, enc, batch_size=args.batch_size, device=model.device,
-                bf16=False, gathered=False, **token_ids(model.tokenizer, model.network)):
-            if columns is not None:
-                raise SystemExit("the model scores gathered columns only; this needs a dense head")
-            above = probs > threshold[None, :]
-            for r, i in enumerate(batch):
-                relevant = mask[r]
-                gold = {space.label_index(label) for label in products[i].get("labels", [])} - {None}
-                gold_relevant = {g for g in gold if relevant[g]}
-                decided_all = set(np.flatnonzero(above[r]).tolist())
-                decided_masked = {d for d in decided_all if relevant[d]}
-                counts["gold"] += len(gold_relevant)
-                counts["irrelevant_gold"] += len(gold) - len(gold_relevant)
-                counts["relevant"] += int(relevant.sum())
-                counts["tp_masked"] += len(decided_masked & gold_relevant)
-                counts["pred_masked"] += len(decided_masked)
-                counts["tp_all"] += len(decided_all & gold_relevant)
-                counts["pred_all"] += len(decided_all)
-                n_irrelevant = len(decided_all) - len(decided_masked)
-                counts["irrelevant_decisions"] += n_irrelevant
-                counts["products_with_irrelevant_decision"] += n_irrelevant > 0
-                top5 = np.argsort(-probs[r])[:5]
-                counts["top1_irrelevant"] += not relevant[top5[0]]
-                counts["top5_irrelevant"] += int((~relevant[top5]).sum())
-            bar.update(len(batch))
+    counts = count_decisions(model, products, args.batch_size)
 
     n = len(products)
+    space = model.label_space
     masked = micro_prf(counts["tp_masked"], counts["pred_masked"], counts["gold"])
     unmasked = micro_prf(counts["tp_all"], counts["pred_all"], counts["gold"])
     print(f"model {args.model} (label_masking={model.config.label_masking}); {n} test products of {args.bench}")
