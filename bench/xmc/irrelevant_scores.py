@@ -16,7 +16,6 @@ give on that data.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -25,17 +24,6 @@ sys.path.insert(0, REPO)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
-
-
-def read_products(path: str, limit: int | None) -> list[dict]:
-    products = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                products.append(json.loads(line))
-            if limit and len(products) >= limit:
-                break
-    return products
 
 
 def micro_prf(true_positives: int, predicted: int, gold: int) -> tuple[float, float, float]:
@@ -102,11 +90,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import torch
+    from ml.xmc.data import read_jsonl
     from ml.xmc.model import XmcModel
     if args.threads:
         torch.set_num_threads(args.threads)
     model = XmcModel.load(args.model, device="cpu")
-    products = read_products(os.path.join(args.bench, "test.jsonl"), args.limit)
+    products = read_jsonl(os.path.join(args.bench, "test.jsonl"))[:args.limit]
     counts = count_decisions(model, products, args.batch_size)
 
     n = len(products)
