@@ -35,13 +35,11 @@ def micro_prf(true_positives: int, predicted: int, gold: int) -> tuple[float, fl
 def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
     """Score ``products`` over all labels and count the decisions, top-ranked labels and hits
     inside and outside each product's category."""
-    from ml.xmc.data import encode_products
     from ml.xmc.model import score_batches, token_ids
     from ml.xmc.thresholds import decide
     from tqdm import tqdm
     space = model.label_space
-    enc = encode_products(products, space, model.tokenizer, model.config.max_length, with_labels=False,
-                          exact_category=False, matcher=model._matcher)
+    enc = model.encode(products)
     threshold = model.thresholds.per_label(space)
     single_valued = model.thresholds.label_single_valued(space)
     all_labels = np.arange(len(space))

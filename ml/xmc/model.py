@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import chunked, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
+from .data import EncodedProducts, chunked, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
 from .errors import ModelFolderError, UnknownCategoryError
 from .labels import LabelSpace
 from .layout import HeadLayout
@@ -259,6 +259,12 @@ class XmcModel:
                 continue
             yield from self._predict_chunk(chunk, batch_size, top_k, gathered)
 
+    def encode(self, products) -> EncodedProducts:
+        """Products tokenised and value-matched as this model predicts them: labels not needed,
+        a category below a known one taken as that ancestor."""
+        return encode_products(products, self.label_space, self.tokenizer, self.config.max_length,
+                               with_labels=False, exact_category=False, matcher=self._matcher)
+
     def _known(self, p: dict) -> bool:
         try:
             self.label_space.category_index(p.get("category") or ())
@@ -267,8 +273,7 @@ class XmcModel:
             return False
 
     def _predict_chunk(self, chunk, batch_size, top_k, gathered) -> list[dict]:
-        enc = encode_products(chunk, self.label_space, self.tokenizer, self.config.max_length,
-                              with_labels=False, exact_category=False, matcher=self._matcher)
+        enc = self.encode(chunk)
         out: list = [None] * len(chunk)
         labels = self.label_space.labels
         for b, col_labels, probs, mask in score_batches(
