@@ -56,8 +56,9 @@ def resend_stalled_runs(after_seconds: int | None = None) -> list[int]:
     """Send queued runs to the training queue again when their message seems lost.
 
     A run counts as stalled when it has waited more than `after_seconds` since it was last sent
-    (runs started with enqueue=False are their caller's) and no run is training: with a worker free, a delivered message would have been claimed. A
-    second copy of a message that was not lost is harmless (`claim_run` lets one through).
+    (runs started with enqueue=False are their caller's) and no run is training: with a worker
+    free, a delivered message would have been claimed. A second copy of a message that was not
+    lost is harmless (`claim_run` lets one through).
     """
     after = settings.ZOKUSEI_RESEND_QUEUED_AFTER if after_seconds is None else after_seconds
     limit = timezone.now() - timedelta(seconds=after)
