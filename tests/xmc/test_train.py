@@ -135,7 +135,6 @@ def test_training_is_seeded(tmp_path, taxonomy, products, tiny_config):
     assert a == b
 
 
-
 # Forty colours, the first twenty allowed in category A, the others in B; training sees A only.
 # Each product carries one of its category's twenty colours, so the base rate is 1/20.
 SPARSE_TAXONOMY = {
@@ -158,9 +157,9 @@ def test_labels_no_training_product_could_teach_start_at_the_base_rate_not_at_ev
     categories = np.array([space.category_index(p["category"]) for p in products])
     positives = [np.array(space.encode_labels(p, c)) for p, c in zip(products, categories)]
     untaught = [space.label_index(("Color", f"c{i}")) for i in range(20, 40)]
-    for kind, masking in (("shared", True), ("leaf", True)):
+    for kind in ("shared", "leaf"):
         layout = HeadLayout(kind, space)
-        bias = prior_bias(layout, space, categories, positives, masking).numpy()
+        bias = prior_bias(layout, space, categories, positives, masking=True).numpy()
         untaught_bias = bias[np.isin(layout.row_labels(), untaught)]
         assert len(untaught_bias) == 20
         # the rate of A's colours among A's products (1/20), not 1/2
