@@ -26,12 +26,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 
-def micro_prf(true_positives: int, predicted: int, gold: int) -> tuple[float, float, float]:
-    p = true_positives / predicted if predicted else 0.0
-    r = true_positives / gold if gold else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
     """Score ``products`` over all labels and count the decisions, top-ranked labels and hits
     inside and outside each product's category."""
@@ -89,6 +83,7 @@ def main(argv=None) -> int:
 
     import torch
     from ml.xmc.data import read_jsonl
+    from ml.xmc.metrics import micro_prf
     from ml.xmc.model import XmcModel
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -21,6 +21,13 @@ def _f1(p, r):
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def micro_prf(true_positives: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    """Micro precision, recall and F1 from summed counts (0 where a denominator is 0)."""
+    p = true_positives / predicted if predicted else 0.0
+    r = true_positives / gold if gold else 0.0
+    return p, r, _f1(p, r)
+
+
 def _key(label) -> tuple[str, str]:
     return normalize_name(label[0]), normalize_name(label[1])
 
@@ -68,13 +75,12 @@ def score(test_products: list[dict], predictions: Iterable[dict], taxonomy: dict
 
     def block(ls):
         T, F, N = (sum(c[l] for l in ls) for c in (tp, fp, fn))
-        mp = T / (T + F) if T + F else 0.0
-        mr = T / (T + N) if T + N else 0.0
+        mp, mr, micro_f1 = micro_prf(T, T + F, T + N)
         ps = [tp[l] / (tp[l] + fp[l]) if tp[l] + fp[l] else 0.0 for l in ls]
         rs = [tp[l] / (tp[l] + fn[l]) if tp[l] + fn[l] else 0.0 for l in ls]
         Mp = sum(ps) / len(ps) if ls else 0.0
         Mr = sum(rs) / len(rs) if ls else 0.0
-        return {"micro_p": mp, "micro_r": mr, "micro_f1": _f1(mp, mr),
+        return {"micro_p": mp, "micro_r": mr, "micro_f1": micro_f1,
                 "macro_p": Mp, "macro_r": Mr, "macro_f1": _f1(Mp, Mr), "labels": len(ls)}
 
     labels = list(space.labels)

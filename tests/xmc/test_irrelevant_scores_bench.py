@@ -25,7 +25,7 @@ def test_decisions_inside_the_category_score_as_the_models_predictions(
     model = XmcModel.load(tmp_path / "m", device="cpu")
     counts = irrelevant_scores.count_decisions(model, products, batch_size=8)
     scored = metrics.score(products, list(model.predict(products)), taxonomy, products)
-    p, r, f1 = irrelevant_scores.micro_prf(counts["tp_masked"], counts["pred_masked"], counts["gold"])
+    p, r, f1 = metrics.micro_prf(counts["tp_masked"], counts["pred_masked"], counts["gold"])
     assert (p, r, f1) == pytest.approx((scored["micro_p"], scored["micro_r"], scored["micro_f1"]))
     # every decision outside the category adds to the decisions without the discard, and hits nothing
     assert counts["pred_all"] == counts["pred_masked"] + counts["irrelevant_decisions"]
