@@ -8,7 +8,7 @@ ARG TORCH_SPEC="torch==2.13.0"
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential curl gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY config config
 COPY accounts accounts
 COPY taxonomy taxonomy

@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -24,3 +25,16 @@ def test_it_routes_training_and_inference_to_their_queues(settings):
     assert settings.CELERY_TASK_ROUTES["ml.tasks.train_model"]["queue"] == "training"
     assert settings.CELERY_TASK_ROUTES["ml.tasks.score_products"]["queue"] == "inference"
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1 and settings.CELERY_TASK_ACKS_LATE
+
+
+def test_the_image_copies_every_file_the_package_build_reads():
+    # `pip install .` in the image sees only what the Dockerfile copies; setuptools refuses a
+    # readme or license file that pyproject.toml names but the build context lacks.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {project["readme"], *project.get("license-files", [])}
+    copied = set()
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY "):
+            copied.update(line.split()[1:-1])
+    assert needed <= copied, f"Dockerfile does not COPY {sorted(needed - copied)}"
+    assert all((ROOT / name).is_file() for name in needed)
