@@ -28,8 +28,9 @@ def test_it_routes_training_and_inference_to_their_queues(settings):
 
 
 def test_the_image_copies_every_file_the_package_build_reads():
-    # `pip install .` in the image sees only what the Dockerfile copies; setuptools refuses a
-    # readme or license file that pyproject.toml names but the build context lacks.
+    # `pip install .` in the image sees only what the Dockerfile copies. A readme that
+    # pyproject.toml names but the build context lacks fails the build; a missing license file
+    # only warns today, and setuptools says it will refuse it from 2027-02-18.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     needed = {project["readme"], *project.get("license-files", [])}
     copied = set()
