@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
     """Score ``products`` over all labels and count the decisions, top-ranked labels and hits
     inside and outside each product's category."""
-    from ml.xmc.model import score_batches, token_ids
+    from ml.xmc.runtime import token_ids
+    from ml.xmc.scoring import score_batches
     from ml.xmc.thresholds import decide
     from tqdm import tqdm
     space = model.label_space

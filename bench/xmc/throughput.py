@@ -51,8 +51,8 @@ def bench_training(a, taxonomy, products):
     from ml.xmc.data import encode_products, load_tokenizer, make_batches, pad
     from ml.xmc.labels import LabelSpace
     from ml.xmc.layout import HeadLayout
-    from ml.xmc.model import autocast, token_ids
-    from ml.xmc.train import _optimizers, batch_inputs, build_network, prior_bias
+    from ml.xmc.runtime import autocast, token_ids
+    from ml.xmc.train import batch_inputs, build_network, build_optimizers, prior_bias, train_step
 
     config = TrainConfig(encoder=a.encoder, batch_size=a.batch_size, max_length=a.max_length,
                          freeze_layers=a.freeze_layers, device="cpu", bf16=not a.no_bf16)
@@ -70,21 +70,14 @@ def bench_training(a, taxonomy, products):
     with torch.no_grad():
         net.head_bias[:, 0] = prior_bias(layout, space, enc.category, enc.positives, True)
     net.train()
-    opts = _optimizers(net, config, False)
+    opts = build_optimizers(net, config, False)
     ids_kw = token_ids(tokenizer, net)
     dev = torch.device("cpu")
     # the same fused AdamW as train() uses, over the encoder only
     bare_opt = torch.optim.AdamW([p for p in net.encoder.parameters() if p.requires_grad], lr=1e-9, fused=True)
 
-    def ours(b):
-        inputs = batch_inputs(enc, b, layout, config, ids_kw, False, None, False, dev)
-        with autocast(dev, config.bf16):
-            _, loss = net(**inputs)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.grad is not None], 1.0)
-        for o in opts:
-            o.step()
-            o.zero_grad(set_to_none=True)
+    def ours(b):  # train()'s own step (ml.xmc.train.train_step), one micro-batch per step
+        train_step(net, opts, [batch_inputs(enc, b, layout, config, ids_kw, False, None, False, dev)], config, dev)
 
     padded = [pad([enc.input_ids[i] for i in b], **ids_kw) for b in batches]
 
@@ -119,8 +112,10 @@ def bench_prediction(a, taxonomy, products, tmp):
     from ml.xmc.data import encode_products, make_batches, pad
     from ml.xmc.labels import LabelSpace
     from ml.xmc.layout import HeadLayout
-    from ml.xmc.model import Thresholds, XmcModel, autocast, token_ids
     from ml.xmc.data import load_tokenizer
+    from ml.xmc.model import XmcModel
+    from ml.xmc.runtime import autocast, token_ids
+    from ml.xmc.thresholds import Thresholds
     from ml.xmc.train import build_network, prior_bias
 
     config = TrainConfig(encoder=a.encoder, max_length=a.max_length, device="cpu", bf16=not a.no_bf16)

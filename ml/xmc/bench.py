@@ -13,19 +13,16 @@ import time
 import torch
 
 from . import metrics
-from .cli import BENCH_MODELS, TqdmProgress, _predict_to_file
 from .config import TrainConfig
+from .console import TqdmProgress, predict_to_file
 from .data import read_json, read_jsonl
 
 
-def run_bench(a, base: TrainConfig) -> int:
+def run_bench(a, base: TrainConfig, models: dict[str, tuple[str, dict]]) -> int:
+    """Train and evaluate each of ``models`` (name -> (table title, TrainConfig overrides of
+    ``base``)) on the benchmark folder ``a.bench``; write results.json, table.md, ``a.doc``."""
     from .model import XmcModel
     from .train import train
-    names = [n.strip() for n in a.models.split(",") if n.strip()]
-    unknown = [n for n in names if n not in BENCH_MODELS]
-    if unknown:
-        print(f"error: unknown model(s) {unknown}; choose from {list(BENCH_MODELS)}", file=sys.stderr)
-        return 2
     tax = read_json(os.path.join(a.bench, "taxonomy.json"))
     train_p = read_jsonl(os.path.join(a.bench, "train.jsonl"))[:a.limit_train]
     test = read_jsonl(os.path.join(a.bench, "test.jsonl"))[:a.limit_test]
@@ -33,8 +30,7 @@ def run_bench(a, base: TrainConfig) -> int:
     command = "python -m ml.xmc " + " ".join(shlex.quote(x) for x in sys.argv[1:])
     t_all = time.time()
     results = {}
-    for name in names:
-        title, overrides = BENCH_MODELS[name]
+    for name, (title, overrides) in models.items():
         config = dataclasses.replace(base, **overrides)
         model_dir = os.path.join(a.out, name)
         t0 = time.time()
@@ -42,7 +38,7 @@ def run_bench(a, base: TrainConfig) -> int:
         train_s = time.time() - t0
         model = XmcModel.load(model_dir, device=config.device)
         t1 = time.time()
-        preds = _predict_to_file(model, test, os.path.join(a.out, f"{name}.predictions.jsonl"), 64, 20,
+        preds = predict_to_file(model, test, os.path.join(a.out, f"{name}.predictions.jsonl"), 64, 20,
                                  desc=f"predict {name}")
         predict_s = time.time() - t1
         res = metrics.score(test, preds, tax, train_p)

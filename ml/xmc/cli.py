@@ -8,6 +8,7 @@ import sys
 import time
 
 from .config import TrainConfig
+from .console import TqdmProgress, predict_to_file
 
 # (TrainConfig field, type, help) for the options shared by `train` and `bench`
 TRAIN_OPTIONS = [
@@ -84,28 +85,6 @@ def config_from_args(a) -> TrainConfig:
     return TrainConfig.from_dict(d)
 
 
-class TqdmProgress:
-    """A train() progress callback that draws a tqdm bar over optimiser steps."""
-
-    def __init__(self, desc="train"):
-        self.bar, self.desc = None, desc
-
-    def __call__(self, e):
-        from tqdm import tqdm
-        if e.stage == "train":
-            if self.bar is None:
-                self.bar = tqdm(total=e.total_steps, desc=self.desc, unit="step", dynamic_ncols=True)
-            self.bar.n = e.step
-            self.bar.set_postfix(epoch=f"{e.epoch}/{e.total_epochs}", loss=f"{e.loss:.3f}",
-                                 seq_s=f"{e.throughput:.0f}", refresh=False)
-            self.bar.refresh()
-        else:
-            if e.message:
-                (self.bar.write if self.bar else print)(f"[{e.stage}] {e.message}", file=sys.stderr)
-            if e.stage == "done" and self.bar is not None:
-                self.bar.close()
-
-
 def cmd_train(a) -> int:
     from .data import read_json, read_jsonl
     from .train import train
@@ -114,17 +93,6 @@ def cmd_train(a) -> int:
     print(json.dumps({"out": r.out_dir, "seconds": round(r.seconds, 1), "thresholds": r.thresholds,
                       "validation": r.validation}, indent=2))
     return 0
-
-
-def _predict_to_file(model, products, out_path, batch_size, top_k, on_unknown="error", desc="predict"):
-    from tqdm import tqdm
-    rows = []
-    with open(out_path, "w", encoding="utf-8") if out_path else open(os.devnull, "w") as f:
-        for row in tqdm(model.predict(products, batch_size=batch_size, top_k=top_k, on_unknown=on_unknown),
-                        total=len(products), desc=desc, unit="product", dynamic_ncols=True):
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            rows.append(row)
-    return rows
 
 
 BF16_PREDICT_HELP = ("predict under bf16 autocast: faster on GPUs and AMX CPUs, but a product's scores then "
@@ -136,7 +104,7 @@ def cmd_predict(a) -> int:
     from .model import XmcModel
     model = XmcModel.load(a.model, device=a.device, bf16=a.bf16)
     products = read_jsonl(a.input)
-    _predict_to_file(model, products, a.out, a.batch_size, a.top_k, "skip" if a.skip_unknown else "error")
+    predict_to_file(model, products, a.out, a.batch_size, a.top_k, "skip" if a.skip_unknown else "error")
     return 0
 
 
@@ -147,7 +115,7 @@ def evaluate_model(model, bench_dir, batch_size=64, predictions_out=None, desc="
     train_p = read_jsonl(os.path.join(bench_dir, "train.jsonl"))
     test = read_jsonl(os.path.join(bench_dir, "test.jsonl"))
     t0 = time.time()
-    preds = _predict_to_file(model, test, predictions_out, batch_size, 20, desc=desc)
+    preds = predict_to_file(model, test, predictions_out, batch_size, 20, desc=desc)
     seconds = time.time() - t0
     res = metrics.score(test, preds, tax, train_p)
     res["predict_seconds"] = seconds
@@ -178,7 +146,12 @@ BENCH_MODELS = {
 
 def cmd_bench(a) -> int:
     from .bench import run_bench
-    return run_bench(a, config_from_args(a))
+    names = [n.strip() for n in a.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BENCH_MODELS]
+    if unknown:
+        print(f"error: unknown model(s) {unknown}; choose from {list(BENCH_MODELS)}", file=sys.stderr)
+        return 2
+    return run_bench(a, config_from_args(a), {name: BENCH_MODELS[name] for name in names})
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,6 @@ UnknownCategoryError, or is skipped (no line yielded) with ``on_unknown="skip"``
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from typing import Iterable, Iterator
@@ -25,110 +24,19 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import EncodedProducts, chunked, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
+from .data import EncodedProducts, chunked, encode_products, load_tokenizer
 from .errors import ModelFolderError, UnknownCategoryError
 from .labels import LabelSpace
 from .layout import HeadLayout
 from .network import XmcNetwork
-from .thresholds import decide
+from .runtime import resolve_device, token_ids, use_gathered
+from .scoring import score_batches
+from .thresholds import Thresholds, decide
 
 FORMAT = "zokusei-xmc"
 FORMAT_VERSION = 1
 REQUIRED_FILES = ("xmc_config.json", "label_space.json", "model.safetensors",
                   os.path.join("encoder", "config.json"), "tokenizer")
-GATHERED_AUTO_LABELS = 50_000  # above this many labels the gathered path is used by default
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for but no CUDA device is available")
-    return torch.device(device)
-
-
-def cpu_has_bf16() -> bool:
-    """Native bf16 matmuls (AVX512-BF16 / AMX); without them CPU autocast emulates and is slow."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def autocast(device: torch.device, bf16: bool):
-    if not bf16 or (device.type == "cpu" and not cpu_has_bf16()):
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
-
-
-def use_gathered(config: TrainConfig, space: LabelSpace) -> bool:
-    if config.classifier_per is not None or not config.label_masking:
-        if config.gathered is True:
-            raise ValueError("gathered=True needs label masking and the shared head")
-        return False
-    return len(space) > GATHERED_AUTO_LABELS if config.gathered == "auto" else bool(config.gathered)
-
-
-class Thresholds:
-    """The decision rule: one global threshold, optional per-attribute thresholds, and the
-    single-valued attributes that get at most their best value (thresholds.py)."""
-
-    def __init__(self, global_: float = 0.5, attribute: dict[str, float] | None = None, strategy: str = "fixed",
-                 single_valued: Iterable[str] = ()):
-        self.global_ = float(global_)
-        self.attribute = dict(attribute or {})
-        self.strategy = strategy
-        self.single_valued = sorted(single_valued)
-
-    def per_label(self, space: LabelSpace) -> np.ndarray:
-        t = np.full(len(space), self.global_, dtype=np.float32)
-        for a, v in self.attribute.items():
-            if a in space.attributes:
-                t[space.label_attribute == space.attributes.index(a)] = v
-        return t
-
-    def label_single_valued(self, space: LabelSpace) -> np.ndarray:
-        """[L] bool: the label's attribute is single-valued."""
-        known = [space.attributes.index(a) for a in self.single_valued if a in space.attributes]
-        return np.isin(space.label_attribute, known)
-
-    def to_dict(self) -> dict:
-        return {"strategy": self.strategy, "global": self.global_, "attribute": self.attribute,
-                "single_valued": self.single_valued}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Thresholds":
-        return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"), d.get("single_valued", ()))
-
-
-def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: int, device: torch.device,
-                  bf16: bool, gathered: bool, pad_id: int, sep_id: int | None) -> Iterator[tuple]:
-    """Yield (product positions [b], column labels [K] or None, probabilities [b, K] float32
-    numpy, relevance mask [b, K] bool numpy) for encoded products, in length-sorted batches."""
-    network.eval()
-    groups = layout.groups_of(enc.category) if layout.grouped else None
-    batches = make_batches(enc.lengths(), groups, batch_size, np.random.default_rng(0), bucketing=True, shuffle=False)
-    with torch.inference_mode():
-        for b in batches:
-            ids, att, tt = pad([enc.input_ids[i] for i in b], pad_id, sep_id)
-            cats = torch.from_numpy(enc.category[b])
-            cols = layout.columns(cats, masking=True, gathered=gathered,
-                                  group=None if groups is None else int(groups[b[0]]))
-            matches = None
-            if enc.matches:
-                width = network.num_outputs if cols.labels is None else len(cols.labels)
-                matches = rows_to_dense([enc.matches[i] for i in b], cols.column_of, width).float().to(device)
-            with autocast(device, bf16):
-                logits, _ = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
-                                    columns=None if cols.rows is None else cols.rows.to(device), matches=matches)
-            probs = torch.sigmoid(logits.float()).cpu().numpy()
-            yield b, cols.labels, probs, cols.mask.numpy()
-
-
-def token_ids(tokenizer, network: XmcNetwork) -> dict:
-    """pad_id, and sep_id when the encoder uses token types (title 0, description 1)."""
-    types = getattr(network.encoder.config, "type_vocab_size", 0) or 0
-    return {"pad_id": tokenizer.pad_token_id, "sep_id": tokenizer.sep_token_id if types >= 2 else None}
 
 
 def _check_folder(path) -> None:

@@ -12,9 +12,44 @@ same rule, so the two are chosen together.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 
 from .labels import LabelSpace
+
+
+class Thresholds:
+    """The decision rule: one global threshold, optional per-attribute thresholds, and the
+    single-valued attributes that get at most their best value."""
+
+    def __init__(self, global_: float = 0.5, attribute: dict[str, float] | None = None, strategy: str = "fixed",
+                 single_valued: Iterable[str] = ()):
+        self.global_ = float(global_)
+        self.attribute = dict(attribute or {})
+        self.strategy = strategy
+        self.single_valued = sorted(single_valued)
+
+    def per_label(self, space: LabelSpace) -> np.ndarray:
+        t = np.full(len(space), self.global_, dtype=np.float32)
+        for a, v in self.attribute.items():
+            if a in space.attributes:
+                t[space.label_attribute == space.attributes.index(a)] = v
+        return t
+
+    def label_single_valued(self, space: LabelSpace) -> np.ndarray:
+        """[L] bool: the label's attribute is single-valued."""
+        known = [space.attributes.index(a) for a in self.single_valued if a in space.attributes]
+        return np.isin(space.label_attribute, known)
+
+    def to_dict(self) -> dict:
+        return {"strategy": self.strategy, "global": self.global_, "attribute": self.attribute,
+                "single_valued": self.single_valued}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Thresholds":
+        return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"), d.get("single_valued", ()))
+
 
 GRID = np.round(np.arange(0.02, 0.951, 0.01), 2)  # candidate thresholds
 
@@ -112,7 +147,6 @@ def collect(batches, enc, space: LabelSpace, label_single_valued: np.ndarray | N
 
 
 def tune_thresholds(batches, enc, space: LabelSpace, config, single_valued: list[str] = ()):
-    from .model import Thresholds
     sv = Thresholds(single_valued=single_valued).label_single_valued(space)
     labs, probs, gold = collect(batches, enc, space, sv if sv.any() else None)
     n_gold = int(sum(len(p) for p in enc.positives))

@@ -6,7 +6,7 @@ import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
@@ -16,10 +16,12 @@ from .data import EncodedProducts, encode_products, load_tokenizer, make_batches
 from .errors import DataError
 from .labels import LabelSpace
 from .layout import HeadLayout
-from .model import Thresholds, XmcModel, autocast, resolve_device, score_batches, token_ids, use_gathered
-from .network import XmcNetwork
 from .matching import ValueMatcher
-from .thresholds import single_valued_attributes, tune_thresholds
+from .model import XmcModel
+from .network import XmcNetwork
+from .runtime import autocast, resolve_device, token_ids, use_gathered
+from .scoring import score_batches
+from .thresholds import Thresholds, single_valued_attributes, tune_thresholds
 
 PRIOR_PSEUDO_COUNT = 1.0  # products' worth of the base rate mixed into each label's prior
 PRIOR_MIN_LOGIT = -10.0   # floor: a label never seen gets sigmoid(-10) ~ 5e-5, not -inf
@@ -146,7 +148,8 @@ def _subset(enc: EncodedProducts, idx: np.ndarray) -> EncodedProducts:
                            [enc.matches[i] for i in idx] if enc.matches else [])
 
 
-def _optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool):
+def build_optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool) -> list:
+    """AdamW over the encoder (and the head, when dense); SparseAdam over a gathered head."""
     head = [network.head_weight, network.head_bias]
     head_lr = config.head_lr or config.lr
     enc_params = [p for p in network.encoder.parameters() if p.requires_grad]
@@ -197,6 +200,28 @@ def batch_inputs(enc, b, layout: HeadLayout, config: TrainConfig, ids_kw: dict, 
             "mask": to(cols.mask), "targets": to(targets), "weights": to(weights)}
 
 
+def train_step(network: XmcNetwork, optimizers: list, micro_batches: Iterable[dict], config: TrainConfig,
+               device: torch.device) -> list[float]:
+    """One optimiser step over ``micro_batches`` (the network's keyword arguments, from
+    batch_inputs; up to config.grad_accumulation of them): forward and backward of each, its
+    loss divided by grad_accumulation, then the dense gradients clipped to max_grad_norm and
+    every optimiser stepped and zeroed. Gradients must be zero on entry. Returns each
+    micro-batch's loss. train() and bench/xmc/throughput.py both step with this."""
+    losses = []
+    for inputs in micro_batches:
+        with autocast(device, config.bf16):
+            _, loss = network(**inputs)
+        (loss / config.grad_accumulation).backward()
+        losses.append(float(loss.detach()))
+    if config.max_grad_norm:
+        dense = [p for p in network.parameters() if p.grad is not None and not p.grad.is_sparse]
+        torch.nn.utils.clip_grad_norm_(dense, config.max_grad_norm)
+    for o in optimizers:
+        o.step()
+        o.zero_grad(set_to_none=True)
+    return losses
+
+
 def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
           progress: Callable[[ProgressEvent], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
@@ -241,7 +266,7 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
     n_micro = len(make_batches(lengths, groups, micro, np.random.default_rng(0), bucketing=False, shuffle=False))
     steps_per_epoch = math.ceil(n_micro / config.grad_accumulation)
     total_steps = steps_per_epoch * config.epochs
-    optimizers = _optimizers(network, config, gathered)
+    optimizers = build_optimizers(network, config, gathered)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(o, _lr_lambda(total_steps, config.warmup)) for o in optimizers]
     swa_model = None
     swa_first_epoch = int(math.floor(config.swa_start * config.epochs)) + 1
@@ -249,40 +274,37 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
 
     step, history = 0, []
     smoothed, seen, t_last = None, 0, time.time()
+
+    def micro_batches(batches):
+        # built one at a time, so that a stop request is seen before every micro-batch
+        for b in batches:
+            if stop():
+                raise TrainingCancelled(f"stopped at epoch {epoch}, step {step}")
+            yield batch_inputs(enc, b, layout, config, ids_kw, gathered,
+                               None if groups is None else int(groups[b[0]]), has_neg, device)
+
     for epoch in range(1, config.epochs + 1):
         network.train()
         t_epoch, epoch_loss, epoch_n = time.time(), 0.0, 0
         batches = make_batches(lengths, groups, micro, rng, bucketing=config.length_bucketing)
         for o in optimizers:
             o.zero_grad(set_to_none=True)
-        for bi, b in enumerate(batches):
-            if stop():
-                raise TrainingCancelled(f"stopped at epoch {epoch}, step {step}")
-            inputs = batch_inputs(enc, b, layout, config, ids_kw, gathered,
-                                  None if groups is None else int(groups[b[0]]), has_neg, device)
-            with autocast(device, bf16):
-                _, loss = network(**inputs)
-            (loss / config.grad_accumulation).backward()
-            lv = float(loss.detach())
-            epoch_loss += lv * len(b)
-            epoch_n += len(b)
-            seen += len(b)
-            smoothed = lv if smoothed is None else 0.95 * smoothed + 0.05 * lv
-            if (bi + 1) % config.grad_accumulation == 0 or bi + 1 == len(batches):
-                if config.max_grad_norm:
-                    dense = [p for p in network.parameters() if p.grad is not None and not p.grad.is_sparse]
-                    torch.nn.utils.clip_grad_norm_(dense, config.max_grad_norm)
-                for o in optimizers:
-                    o.step()
-                    o.zero_grad(set_to_none=True)
-                for s in schedulers:
-                    s.step()
-                step += 1
-                if step % config.log_every == 0 or step == total_steps:
-                    now = time.time()
-                    emit(ProgressEvent("train", epoch, config.epochs, step, total_steps, smoothed,
-                                       seen / max(now - t_last, 1e-9)))
-                    seen, t_last = 0, now
+        for first in range(0, len(batches), config.grad_accumulation):
+            step_batches = batches[first:first + config.grad_accumulation]
+            losses = train_step(network, optimizers, micro_batches(step_batches), config, device)
+            for b, lv in zip(step_batches, losses):
+                epoch_loss += lv * len(b)
+                epoch_n += len(b)
+                seen += len(b)
+                smoothed = lv if smoothed is None else 0.95 * smoothed + 0.05 * lv
+            for s in schedulers:
+                s.step()
+            step += 1
+            if step % config.log_every == 0 or step == total_steps:
+                now = time.time()
+                emit(ProgressEvent("train", epoch, config.epochs, step, total_steps, smoothed,
+                                   seen / max(now - t_last, 1e-9)))
+                seen, t_last = 0, now
         if config.swa and epoch >= swa_first_epoch:
             if swa_model is None:
                 swa_model = torch.optim.swa_utils.AveragedModel(network)

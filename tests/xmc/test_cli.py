@@ -81,3 +81,10 @@ def test_train_flags_become_config_fields(flags, expected):
     a = build_parser().parse_args(["train", "--taxonomy", "t", "--train", "x", "--out", "o", *flags])
     config = config_from_args(a)
     assert {k: getattr(config, k) for k in expected} == expected
+
+
+def test_bench_refuses_an_unknown_model_name_before_training(tmp_path, bench_dir, tiny_encoder, capsys):
+    assert main(["bench", "--bench", str(bench_dir), "--encoder", tiny_encoder, "--out", str(tmp_path / "b"),
+                 "--models", "masked,per-brand", *TINY]) == 2
+    assert "unknown model(s) ['per-brand']" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()

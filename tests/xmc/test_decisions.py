@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from ml.xmc.labels import LabelSpace
-from ml.xmc.model import Thresholds, XmcModel
-from ml.xmc.thresholds import best_of_attribute, decide, single_valued_attributes
+from ml.xmc.model import XmcModel
+from ml.xmc.thresholds import Thresholds, best_of_attribute, decide, single_valued_attributes
 
 
 def test_an_attribute_is_single_valued_only_when_enough_products_carry_it_and_almost_none_twice(taxonomy):
