@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from .labels import check_relevant, drop_irrelevant_labels
+from .limits import MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_TITLE_CHARS, text_problem
 from .models import Product, ProductLabel, Seller
 from .signals import send_products_changed
 
@@ -45,6 +46,24 @@ class RelevantLabelsFormSet(forms.BaseInlineFormSet):
             raise ValidationError(error.messages) from None
 
 
+class ProductForm(forms.ModelForm):
+    """The limits of catalog/limits.py, as for imports and the API: a 50 MB title entered
+    here would be highlighted on every view of the product page."""
+
+    LIMITS = {"external_id": MAX_EXTERNAL_ID_CHARS, "title": MAX_TITLE_CHARS, "description": MAX_DESCRIPTION_CHARS}
+
+    class Meta:
+        model = Product
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        for name, limit in self.LIMITS.items():
+            if isinstance(data.get(name), str) and (problem := text_problem(data[name], limit)):
+                self.add_error(name, f"{problem[0].upper()}{problem[1:]}.")
+        return data
+
+
 class ProductLabelForm(forms.ModelForm):
     class Meta:
         model = ProductLabel
@@ -67,6 +86,7 @@ class ProductLabelInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
     list_display = ("external_id", "seller", "category", "title", "label_count", "updated_at")
     list_filter = ("seller",)
     search_fields = ("external_id", "title")

@@ -34,18 +34,29 @@ from django.utils import timezone
 
 from taxonomy.models import Attribute, Category
 from taxonomy.names import normalize_name, path_key
-from taxonomy.problems import FileRefused, Problem, Problems
+from taxonomy.problems import FileRefused, Problem, Problems, unknown_key
 from taxonomy.relevance import relevance_index
 
 from .csvfiles import csv_records, not_utf8
+from .limits import (
+    MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_LABELS_PER_PRODUCT, MAX_NAME_CHARS, MAX_TITLE_CHARS, text_problem,
+)
 from .models import LabelSource, Product, ProductLabel, Seller
 from .signals import send_products_changed
 
 # Rows per round of bulk queries: large enough that per-query overhead vanishes (31k products
 # in about 32 rounds), small enough that one batch's rows and labels stay a few MB.
 BATCH_SIZE = 1000
-EXTERNAL_ID_MAX = Product._meta.get_field("external_id").max_length
 SELLER_SLUG_MAX = Seller._meta.get_field("slug").max_length
+# The keys of a product line (FORMATS.md). Any other is refused: a misspelt "lables" taken as
+# absent would remove the product's imported labels.
+PRODUCT_KEYS = ("id", "category", "title", "description", "labels", "seller")
+# A JSONL line longer than this is refused unread: a product within the limits of
+# catalog/limits.py cannot be (about 300,000 characters at most, 3.6 MB even if every one is
+# written as a \uXXXX\uXXXX escape), and reading on would hold a 50 MB line in memory.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+# Bytes read at a time while skipping the rest of a line over MAX_LINE_BYTES.
+SKIP_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -91,16 +102,19 @@ class _Reader:
     def lines(self, file, problems, on_progress=None):
         """Yield (line number, product dict) for every product of the file that parses."""
         if self.file_format == "csv":
-            return csv_records(file, problems, on_progress, progress_every=BATCH_SIZE)
+            return csv_records(file, problems, self.attributes, on_progress, progress_every=BATCH_SIZE)
         return self._jsonl_lines(file, problems, on_progress)
 
     def _jsonl_lines(self, file, problems, on_progress=None):
         file.seek(0)
         position = 0
-        for number, raw in enumerate(file, 1):
-            position += len(raw)
+        for number, (raw, size) in enumerate(_bounded_lines(file), 1):
+            position += size
             if on_progress and number % BATCH_SIZE == 0:
                 on_progress(position)
+            if raw is None:
+                problems.add(number, None, f"line of {size:,} bytes, longer than any product can be ({MAX_LINE_BYTES:,} bytes); not read")
+                continue
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
@@ -115,6 +129,9 @@ class _Reader:
             except json.JSONDecodeError as error:
                 problems.add(number, None, f"invalid JSON: {error.msg} (column {error.colno})")
                 continue
+            except RecursionError:
+                problems.add(number, None, "invalid JSON: nested too deeply (a product line is a few levels deep)")
+                continue
             if not isinstance(obj, dict):
                 problems.add(number, None, "must be a JSON object (one product per line)")
                 continue
@@ -124,11 +141,16 @@ class _Reader:
 
     def row(self, number, obj, problems) -> _Row | None:
         before = problems.total
-        external_id = self._string(number, obj, "id", problems, max_length=EXTERNAL_ID_MAX)
-        title = self._string(number, obj, "title", problems)
+        for key in obj:
+            if key not in PRODUCT_KEYS:
+                problems.add(number, key, unknown_key(key, PRODUCT_KEYS))
+        external_id = self._string(number, obj, "id", problems, max_length=MAX_EXTERNAL_ID_CHARS)
+        title = self._string(number, obj, "title", problems, max_length=MAX_TITLE_CHARS)
         description = obj.get("description") or ""
         if not isinstance(description, str):
             problems.add(number, "description", "must be a string")
+        elif problem := text_problem(description, MAX_DESCRIPTION_CHARS):
+            problems.add(number, "description", problem)
         seller = self._seller(number, obj, problems)
         category_id = self._category(number, obj, problems)
         value_ids = self._labels(number, obj, category_id, problems)
@@ -143,8 +165,8 @@ class _Reader:
             problems.add(number, key, "missing field")
         elif not isinstance(value, str) or not value.strip():
             problems.add(number, key, "must be a non-empty string")
-        elif max_length and len(value) > max_length:
-            problems.add(number, key, f"longer than {max_length} characters")
+        elif problem := text_problem(value, max_length):
+            problems.add(number, key, problem)
         else:
             return value
         return None
@@ -159,13 +181,13 @@ class _Reader:
         elif not isinstance(seller, str):
             problems.add(number, "seller", "must be a string")
             return None
+        if problem := text_problem(seller, SELLER_SLUG_MAX):
+            problems.add(number, "seller", problem)
+            return None
         try:
             validate_unicode_slug(seller)
         except ValidationError:
             problems.add(number, "seller", f"{seller!r} is not a valid seller slug (letters, digits, - and _)")
-            return None
-        if len(seller) > SELLER_SLUG_MAX:
-            problems.add(number, "seller", f"longer than {SELLER_SLUG_MAX} characters")
             return None
         if self.only_seller is not None and seller != self.only_seller:
             problems.add(number, "seller", f"you may import products of seller {self.only_seller!r} only, not {seller!r}")
@@ -176,19 +198,33 @@ class _Reader:
         path = obj.get("category")
         if "category" not in obj:
             problems.add(number, "category", "missing field")
-        elif not isinstance(path, list) or not path or not all(isinstance(p, str) for p in path):
+            return None
+        if not isinstance(path, list) or not path or not all(isinstance(p, str) for p in path):
             problems.add(number, "category", "must be a non-empty list of category names, top first")
-        else:
-            category_id = self.categories.get(path_key(path))
-            if category_id is None:
-                problems.add(number, "category", f"unknown category {' > '.join(path)!r}")
-            return category_id
-        return None
+            return None
+        if not self._category_names_fit(number, path, problems):
+            return None
+        category_id = self.categories.get(path_key(path))
+        if category_id is None:
+            problems.add(number, "category", f"unknown category {' > '.join(path)!r}")
+        return category_id
+
+    @staticmethod
+    def _category_names_fit(number, path, problems) -> bool:
+        fit = True
+        for k, part in enumerate(path):
+            if problem := text_problem(part, MAX_NAME_CHARS):
+                problems.add(number, f"category[{k}]", problem)
+                fit = False
+        return fit
 
     def _labels(self, number, obj, category_id, problems) -> frozenset:
         labels = obj.get("labels", [])
         if not isinstance(labels, list):
             problems.add(number, "labels", "must be a list of [attribute, value] pairs")
+            return frozenset()
+        if len(labels) > MAX_LABELS_PER_PRODUCT:
+            problems.add(number, "labels", f"{len(labels):,} labels, more than the {MAX_LABELS_PER_PRODUCT} a product may have")
             return frozenset()
         relevant = self.index.value_ids(category_id) if category_id else None
         value_ids = set()
@@ -196,6 +232,9 @@ class _Reader:
             where = f"labels[{i}]"
             if not (isinstance(label, list) and len(label) == 2 and all(isinstance(x, str) for x in label)):
                 problems.add(number, where, "must be an [attribute, value] pair of strings")
+                continue
+            if problem := text_problem(label[0], MAX_NAME_CHARS) or text_problem(label[1], MAX_NAME_CHARS):
+                problems.add(number, where, problem)
                 continue
             attribute, value = normalize_name(label[0]), normalize_name(label[1])
             value_id = self.index.ids.get((attribute, value))
@@ -209,6 +248,19 @@ class _Reader:
             else:
                 value_ids.add(value_id)
         return frozenset(value_ids)
+
+
+def _bounded_lines(file):
+    """Yield (line, its size in bytes) of a binary file; (None, size) for a line over
+    MAX_LINE_BYTES, which is skipped without being held in memory."""
+    while raw := file.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES:
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n") and (raw := file.readline(SKIP_CHUNK_BYTES)):
+            size += len(raw)
+        yield None, size
 
 
 def file_format_of(name: str) -> str:
@@ -281,7 +333,7 @@ def _digest(seller, external_id) -> int:
     # 8 bytes per product instead of two strings: memory stays small for files of millions
     # of lines. Two different ids share a digest with odds of about n²/2⁶⁵ (10⁻⁸ for a
     # million lines); the file would then be refused, never wrongly written.
-    text = f"{seller}\x1f{external_id}".encode()
+    text = f"{seller}\x1f{external_id}".encode("utf-8", "surrogatepass")  # a lone surrogate is a problem, not a crash
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 

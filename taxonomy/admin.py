@@ -12,7 +12,7 @@ import io
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -22,13 +22,55 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision
 from .exporting import export_taxonomy
 from .importing import import_taxonomy
+from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
+from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision, path_key_problem
+from .names import PATH_SEPARATOR, normalize_name
 from .problems import FileRefused
 from .relevance import relevance_index
 
 INDENT = "\u2003"  # an em space per level of the tree
+
+
+def checked_name(value: str) -> str:
+    """A name as the models will store it (normalised), refused when it cannot be: the
+    255-character columns count the normalised name, which NFKC may make longer (㍿ is
+    株式会社), and a NUL would crash PostgreSQL."""
+    problem = text_problem(normalize_name(value), MAX_NAME_CHARS)
+    if problem:
+        raise ValidationError(f"{problem[0].upper()}{problem[1:]} (names are counted after NFKC normalisation).")
+    return value
+
+
+class CategoryForm(forms.ModelForm):
+    """Checks the name, and that the path, and those of the subcategories it carries along,
+    fit the index on path_key (taxonomy/models.py)."""
+
+    class Meta:
+        model = Category
+        fields = ("name", "parent")
+
+    def clean_name(self):
+        return checked_name(self.cleaned_data["name"])
+
+    def clean(self):
+        data = super().clean()
+        if "name" not in data:
+            return data
+        parent = data.get("parent", self.instance.parent if self.instance.parent_id else None)
+        key = normalize_name(data["name"]) if parent is None else parent.path_key + PATH_SEPARATOR + normalize_name(data["name"])
+        problem = path_key_problem(key + self._longest_subpath())
+        if problem:
+            raise ValidationError(f"Category path too long: {problem} (counting its deepest subcategory).")
+        return data
+
+    def _longest_subpath(self) -> str:
+        if self.instance.pk is None:
+            return ""
+        old = Category.objects.filter(pk=self.instance.pk).values_list("path_key", flat=True).first() or ""
+        below = Category.objects.filter(path_key__startswith=old + PATH_SEPARATOR).values_list("path_key", flat=True)
+        return max((key[len(old):] for key in below.iterator()), key=lambda k: len(k.encode()), default="")
 
 
 class CategoryAttributeInline(admin.TabularInline):
@@ -41,6 +83,7 @@ class CategoryAttributeInline(admin.TabularInline):
 
 class ChildInline(admin.TabularInline):
     model = Category
+    form = CategoryForm
     fk_name = "parent"
     fields = ("name",)
     extra = 0
@@ -68,6 +111,7 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     readonly_fields = ("full_path", "depth", "relevant_labels")
     fields = ("name", "parent", "full_path", "depth", "relevant_labels")
+    form = CategoryForm
     inlines = [CategoryAttributeInline, ChildInline]
     list_per_page = 200
     change_list_template = "admin/taxonomy/category/change_list_with_files.html"
@@ -164,12 +208,36 @@ class AliasesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class AttributeForm(forms.ModelForm):
+    class Meta:
+        model = Attribute
+        fields = ("name",)
+
+    def clean_name(self):
+        return checked_name(self.cleaned_data["name"])
+
+
 class AttributeValueForm(forms.ModelForm):
     aliases = AliasesField(required=False, help_text="Other surface forms, one per line.")
 
     class Meta:
         model = AttributeValue
         fields = ("attribute", "name", "aliases")
+
+    def clean_name(self):
+        return checked_name(self.cleaned_data["name"])
+
+    def clean_aliases(self):
+        # The field's own NUL check looks at the list's repr, where a NUL reads "\x00".
+        aliases = self.cleaned_data["aliases"]
+        if len(aliases) > MAX_ALIASES_PER_VALUE:
+            raise ValidationError(f"{len(aliases)} aliases, more than the {MAX_ALIASES_PER_VALUE} a value may have.")
+        for number, alias in enumerate(aliases, 1):
+            try:
+                checked_name(alias)
+            except ValidationError as error:
+                raise ValidationError(f"Alias {number}: {error.messages[0]}") from None
+        return aliases
 
 
 def _count_per_category(model):
@@ -189,6 +257,7 @@ class AttributeValueInline(admin.TabularInline):
 
 @admin.register(Attribute)
 class AttributeAdmin(admin.ModelAdmin):
+    form = AttributeForm
     list_display = ("name", "value_count", "category_count")
     search_fields = ("name",)
     inlines = [AttributeValueInline]

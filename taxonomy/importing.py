@@ -19,12 +19,18 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Attribute, AttributeValue, Category, CategoryAttribute
+from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
+from .models import Attribute, AttributeValue, Category, CategoryAttribute, path_key_problem
 from .names import PATH_SEPARATOR, normalize_name, path_key
-from .problems import Problems
+from .problems import Problems, unknown_key
 from .signals import bump_revision, taxonomy_imported
 
 ALL_VALUES = "*"
+# The keys each level of the file may have (FORMATS.md); any other key is refused.
+DOCUMENT_KEYS = ("attributes", "categories")
+ATTRIBUTE_KEYS = ("name", "values")
+VALUE_KEYS = ("name", "aliases")
+CATEGORY_KEYS = ("path", "attributes")
 
 
 @dataclass
@@ -86,6 +92,10 @@ def parse_taxonomy(raw: bytes, problems: Problems):
     except json.JSONDecodeError as error:
         problems.add(error.lineno, None, f"invalid JSON: {error.msg} (column {error.colno})")
         return None
+    except RecursionError:
+        # Lists or objects nested thousands deep: no taxonomy is, and the parser recurses.
+        problems.add(None, None, "invalid JSON: nested too deeply (a taxonomy is a few levels deep)")
+        return None
 
 
 @dataclass
@@ -104,7 +114,24 @@ def _name(obj, key, problems, field):
         reason = "missing field" if key not in obj else "must be a non-empty string"
         problems.add(obj.line, field, reason)
         return None
-    return normalize_name(value)
+    return _checked_name(value, obj.line, field, problems)
+
+
+def _checked_name(value: str, line, field, problems) -> str | None:
+    """The normalised name, or None with a problem when it cannot be stored (NUL, lone
+    surrogate, longer than the 255-character columns once normalised)."""
+    name = normalize_name(value)
+    problem = text_problem(name, MAX_NAME_CHARS)
+    if problem:
+        problems.add(line, field, problem)
+        return None
+    return name
+
+
+def _unknown_keys(obj, known, prefix, problems):
+    for key in obj:
+        if key not in known:
+            problems.add(obj.line, f"{prefix}{key}", unknown_key(key, known))
 
 
 def _validate_attributes(items, problems) -> dict:
@@ -115,6 +142,7 @@ def _validate_attributes(items, problems) -> dict:
         if not isinstance(item, dict):
             problems.add(None, field, "must be an object")
             continue
+        _unknown_keys(item, ATTRIBUTE_KEYS, f"{field}.", problems)
         name = _name(item, "name", problems, f"{field}.name")
         values = item.get("values", [])
         if not isinstance(values, list):
@@ -137,18 +165,28 @@ def _validate_values(items, field, attribute, problems) -> dict:
         if not isinstance(item, dict):
             problems.add(None, value_field, "must be an object")
             continue
+        _unknown_keys(item, VALUE_KEYS, f"{value_field}.", problems)
         name = _name(item, "name", problems, f"{value_field}.name")
-        aliases = item.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
-            problems.add(item.line, f"{value_field}.aliases", "must be a list of strings")
-            aliases = []
+        aliases = _aliases(item, f"{value_field}.aliases", problems)
         if name is None:
             continue
         if name in values:
             problems.add(item.line, f"{value_field}.name", f"duplicate value {name!r} of attribute {attribute!r}")
             continue
-        values[name] = sorted({normalize_name(alias) for alias in aliases if normalize_name(alias)})
+        values[name] = aliases
     return values
+
+
+def _aliases(item, field, problems) -> list[str]:
+    aliases = item.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
+        problems.add(item.line, field, "must be a list of strings")
+        return []
+    if len(aliases) > MAX_ALIASES_PER_VALUE:
+        problems.add(item.line, field, f"{len(aliases):,} aliases, more than the {MAX_ALIASES_PER_VALUE} a value may have")
+        return []
+    names = [_checked_name(alias, item.line, f"{field}[{k}]", problems) for k, alias in enumerate(aliases)]
+    return sorted({name for name in names if name})
 
 
 def _validate_categories(items, attributes, problems) -> dict:
@@ -160,12 +198,10 @@ def _validate_categories(items, attributes, problems) -> dict:
         if not isinstance(item, dict):
             problems.add(None, field, "must be an object")
             continue
-        path = item.get("path")
-        if not isinstance(path, list) or not path or not all(isinstance(p, str) and normalize_name(p) for p in path):
-            reason = "missing field" if "path" not in item else "must be a non-empty list of non-empty names"
-            problems.add(item.line, f"{field}.path", reason)
+        _unknown_keys(item, CATEGORY_KEYS, f"{field}.", problems)
+        key = _path(item, f"{field}.path", problems)
+        if key is None:
             continue
-        key = path_key(path)
         if key in categories:
             shown = " > ".join(key.split(PATH_SEPARATOR))
             problems.add(item.line, f"{field}.path", f"duplicate category {shown!r} (first on line {first_line[key]})")
@@ -173,6 +209,24 @@ def _validate_categories(items, attributes, problems) -> dict:
         first_line[key] = item.line
         categories[key] = _validate_assignments(item, field, known, problems)
     return categories
+
+
+def _path(item, field, problems) -> str | None:
+    """The category's path key, or None with a problem."""
+    path = item.get("path")
+    if not isinstance(path, list) or not path or not all(isinstance(p, str) and normalize_name(p) for p in path):
+        reason = "missing field" if "path" not in item else "must be a non-empty list of non-empty names"
+        problems.add(item.line, field, reason)
+        return None
+    names = [_checked_name(part, item.line, f"{field}[{k}]", problems) for k, part in enumerate(path)]
+    if None in names:
+        return None
+    key = path_key(names)
+    problem = path_key_problem(key)
+    if problem:
+        problems.add(item.line, field, problem)
+        return None
+    return key
 
 
 def _known_values(attributes) -> dict:
@@ -219,7 +273,8 @@ def validate_taxonomy(raw: bytes, problems: Problems) -> _Plan | None:
     if not isinstance(document, dict):
         problems.add(1, None, "the file must hold one JSON object with 'attributes' and 'categories'")
         return None
-    for key in ("attributes", "categories"):
+    _unknown_keys(document, DOCUMENT_KEYS, "", problems)
+    for key in DOCUMENT_KEYS:
         if key not in document:
             problems.add(document.line, key, "missing field")
         elif not isinstance(document[key], list):

@@ -10,6 +10,20 @@ from django.db.models.functions import Concat, Substr
 
 from .names import PATH_SEPARATOR, normalize_name
 
+# Bytes of a category's whole path (names joined, UTF-8). PostgreSQL refuses a B-tree index
+# entry over 2,704 bytes, and path_key is uniquely indexed: a deep path of long names would
+# otherwise crash the insert. Real paths (a few levels of a few dozen characters) stay far
+# below; the margin covers the index entry's own header.
+MAX_PATH_KEY_BYTES = 2_400
+
+
+def path_key_problem(key: str) -> str | None:
+    """Why a category with this path key cannot be stored, or None when it can."""
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if size > MAX_PATH_KEY_BYTES:
+        return f"the whole path is {size:,} bytes in UTF-8, longer than the {MAX_PATH_KEY_BYTES:,} a category path may be"
+    return None
+
 
 class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")

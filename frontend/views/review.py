@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_staff_member
 from catalog import review
+from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from catalog.models import ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.models import AttributeValue
 
@@ -84,8 +85,10 @@ def product(request, pk):
         "frontend/product.html",
         {
             "product": product,
-            "title_html": highlight(product.title, terms),
-            "description_html": highlight(product.description, terms),
+            # Searched up to the limits of new products: one stored before them is shown whole,
+            # highlighted only where a product of today could be (frontend/highlight.py).
+            "title_html": highlight(product.title, terms, limit=MAX_TITLE_CHARS),
+            "description_html": highlight(product.description, terms, limit=MAX_DESCRIPTION_CHARS),
             "labels": labels,
             "groups": groups,
             "pending_count": sum(s.status == SuggestionStatus.PENDING for s in suggestions),

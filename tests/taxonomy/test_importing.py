@@ -136,5 +136,5 @@ def test_it_refuses_a_value_the_taxonomy_does_not_know(db):
 
 
 def test_it_refuses_a_document_without_its_lists(db):
-    refused = _refused(b'{"attrs": []}')
+    refused = _refused(b'{}')
     assert [(p.field, p.reason) for p in refused.problems] == [("attributes", "missing field"), ("categories", "missing field")]
