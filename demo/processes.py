@@ -28,10 +28,18 @@ class Services:
         return child
 
     def start_worker(self) -> subprocess.Popen:
-        return self.start("worker", [
+        return self.start("worker", self.worker_command())
+
+    def worker_command(self) -> list[str]:
+        """The embedded worker, with beat inside it (-B): the sweeps of CELERY_BEAT_SCHEDULE
+        (tasks the broker could not take, lost runs, retention) run in the demo too."""
+        from django.conf import settings
+
+        return [
             sys.executable, "-m", "celery", "-A", "config", "worker",
             "-Q", "default,training,inference", "--concurrency", "1", "-l", "WARNING",
-        ])
+            "-B", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
+        ]
 
     def start_server(self, address: str) -> subprocess.Popen:
         return self.start("web server", [sys.executable, "manage.py", "runserver", address, "--noreload"])

@@ -3,6 +3,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SuggestionStatus
+from ml.runs import parameter_problems
+from ml.xmc.config import USER_BOUNDS
 from taxonomy.models import Attribute, Category
 
 from .queue import QueueFilters
@@ -60,14 +62,30 @@ class AcceptAboveForm(forms.Form):
     min_score = forms.FloatField(label=_("Accept all with confidence at least"), min_value=0, max_value=1, initial=0.9)
 
 
-class StartRunForm(forms.Form):
-    """The options staff choose most often; everything else keeps the pipeline's defaults."""
+def _bounded(field_class, name, label):
+    """A form field for a TrainConfig option, bounded as the API is (ml.xmc.config.USER_BOUNDS)."""
+    low, high = USER_BOUNDS[name]
+    return field_class(label=label, min_value=low, max_value=high, required=False)
 
-    epochs = forms.IntegerField(label=_("Epochs"), min_value=1, max_value=100, required=False)
-    lr = forms.FloatField(label=_("Learning rate (encoder)"), min_value=1e-7, max_value=1.0, required=False)
-    batch_size = forms.IntegerField(label=_("Batch size"), min_value=1, max_value=1024, required=False)
-    max_length = forms.IntegerField(label=_("Maximum length (tokens)"), min_value=8, max_value=512, required=False)
+
+class StartRunForm(forms.Form):
+    """The options staff choose most often; everything else keeps the pipeline's defaults.
+
+    The bounds are those of the API (one definition, ml/xmc/config.py), and clean() applies
+    the same rules the API does (ml.runs.parameter_problems): device, encoder folder.
+    """
+
+    epochs = _bounded(forms.IntegerField, "epochs", _("Epochs"))
+    lr = _bounded(forms.FloatField, "lr", _("Learning rate (encoder)"))
+    batch_size = _bounded(forms.IntegerField, "batch_size", _("Batch size"))
+    max_length = _bounded(forms.IntegerField, "max_length", _("Maximum length (tokens)"))
     encoder = forms.CharField(label=_("Encoder"), max_length=255, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, problem in parameter_problems(self.parameters(), from_user=True).items():
+            self.add_error(name if name in self.fields else None, problem)
+        return cleaned
 
     def parameters(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}

@@ -51,6 +51,9 @@ class TrainingRun(models.Model):
     parameters = models.JSONField(default=dict, blank=True, help_text="Training options (ml.xmc TrainConfig fields).")
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
     enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the run's task was last sent to the training queue.")
+    # Each claim by a worker increments it; a worker only writes the run while the number is
+    # still its own, so a worker that lost the run (ml/runs.py, claim_run) cannot finish it.
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker started the run.")
     cancel_requested = models.BooleanField(default=False)
     snapshot = models.ForeignKey(TrainingSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
     # Progress, written by the worker as it goes.
@@ -92,6 +95,10 @@ class ModelVersion(models.Model):
     taxonomy_revision = models.PositiveBigIntegerField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False)
+    scoring_error = models.TextField(
+        blank=True, default="", help_text="Why the last scoring of products with this version failed (empty when it worked)."
+    )
+    scoring_error_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,3 +116,22 @@ class ModelVersion(models.Model):
 
     def __str__(self):
         return f"model version {self.pk}" + (" (active)" if self.is_active else "")
+
+
+class UnsentTask(models.Model):
+    """A Celery message the broker did not take (it was unreachable): sent again by beat.
+
+    See ml/outbox.py. Rows are deleted once the broker has the message.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=1, help_text="Times sending it failed.")
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"unsent {self.task}{tuple(self.args)}"

@@ -1,30 +1,108 @@
-"""Training runs: starting, following, cancelling, and failing runs whose worker died."""
+"""Training runs: starting, following, cancelling, and taking over runs whose worker died."""
+import re
+import shutil
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import is_staff_member
 from ml.xmc.config import TrainConfig
 
-from .models import RunStatus, TrainingRun
+from .artifacts import run_artifact_dir
+from .models import ModelVersion, RunStatus, TrainingRun
+from .outbox import send_on_commit
 
 # Progress is written at most this often (seconds), so a fast training loop does not turn
 # into a stream of UPDATEs; the heartbeat is written by its own thread (ml/tasks.py).
 PROGRESS_WRITE_INTERVAL = 2.0
 # Loss curves keep at most this many points; older points are thinned, not dropped.
 MAX_LOSS_POINTS = 500
+# A heartbeat this often keeps a long step (tokenising, evaluating) from looking dead.
+HEARTBEAT_INTERVAL = 15.0
+# A running run whose heartbeat is older than this has lost its worker (killed, out of memory):
+# its task, redelivered by the broker (acks_late + reject_on_worker_lost), takes it over at
+# once instead of waiting for ZOKUSEI_HEARTBEAT_TIMEOUT. Several beats long, so a worker that is
+# only slow to write one beat keeps its run.
+RECLAIM_AFTER = 4 * HEARTBEAT_INTERVAL
+# A run that has lost its worker this many times (each attempt killed it?) is failed instead of
+# being started over without end.
+MAX_ATTEMPTS = 3
+# Encoders named on the hub: "name" or "org/name" (no path separators beyond that one slash).
+HUB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?")
+# A device named by a person: "auto", "cpu", "cuda" or "cuda:N".
+DEVICE = re.compile(r"auto|cpu|cuda(:(?P<index>[0-9]{1,3}))?")
 
 
-def validate_parameters(parameters: dict) -> dict:
-    """Training options as accepted by ml.xmc (TrainConfig); unknown or bad ones are refused."""
+def parameter_problems(parameters, *, from_user: bool = True) -> dict[str, str]:
+    """What is wrong with a run's parameters, by option name ("parameters" for the whole).
+
+    Parameters from a person (the API, the staff form) must also stay within
+    TrainConfig's USER_BOUNDS, name a device the training workers have and an encoder on the
+    hub or in a folder under ZOKUSEI_ENCODER_DIRS. The operator's command line and the system
+    (from_user=False) are trusted with any value TrainConfig accepts.
+    """
+    if not isinstance(parameters, dict):
+        return {"parameters": f"parameters must be a JSON object of training options, not {type(parameters).__name__}"}
+    problems = {}
+    if from_user:
+        problems.update(TrainConfig.user_problems(parameters))
+        if "device" in parameters:
+            problems.update(_device_problem(parameters["device"]))
+        if "encoder" in parameters:
+            problems.update(_encoder_problem(parameters["encoder"]))
+    if not problems:
+        try:
+            TrainConfig.from_dict(dict(parameters))
+        except (TypeError, ValueError) as error:
+            problems["parameters"] = f"invalid training parameters: {error}"
+    return problems
+
+
+def validate_parameters(parameters, *, from_user: bool = True) -> dict:
+    """The full TrainConfig of the parameters; ValidationError({"parameters": [...]}) when bad,
+    each message starting with the option's name."""
+    problems = parameter_problems(parameters, from_user=from_user)
+    if problems:
+        raise ValidationError({"parameters": list(problems.values())})
+    return TrainConfig.from_dict(dict(parameters)).to_dict()
+
+
+def _device_problem(device) -> dict[str, str]:
+    match = DEVICE.fullmatch(device) if isinstance(device, str) else None
+    gpus = settings.ZOKUSEI_TRAINING_GPUS
+    if match is None:
+        return {"device": f"device must be auto, cpu, cuda or cuda:N, not {device!r:.40}"}
+    if match["index"] is not None and int(match["index"]) >= gpus:
+        return {"device": f"device {device} does not exist: the training workers have {gpus} GPU(s) "
+                          f"(cuda:0 to cuda:{gpus - 1}; ZOKUSEI_TRAINING_GPUS)" if gpus else
+                          f"device {device} does not exist: the training workers have no GPU (ZOKUSEI_TRAINING_GPUS)"}
+    return {}
+
+
+def _encoder_problem(encoder) -> dict[str, str]:
+    if not isinstance(encoder, str) or not encoder:
+        return {"encoder": "encoder must be a model name on the Hugging Face hub or a folder"}
+    if HUB_NAME.fullmatch(encoder) and ".." not in encoder:
+        return {}
+    roots = [Path(root).resolve() for root in settings.ZOKUSEI_ENCODER_DIRS]
     try:
-        return TrainConfig.from_dict(dict(parameters or {})).to_dict()
-    except (TypeError, ValueError) as error:
-        raise ValidationError(f"invalid training parameters: {error}") from None
+        # resolve(): a symbolic link or ".." out of an allowed folder does not count as inside
+        folder = Path(encoder).resolve()
+    except (OSError, ValueError):
+        folder = None
+    if folder is None or not Path(encoder).is_absolute() or not any(folder.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(root) for root in roots) or "none (ZOKUSEI_ENCODER_DIRS is empty)"
+        return {"encoder": f"encoder {encoder[:200]!r} is neither a hub name (org/name) nor an absolute folder "
+                           f"under the encoder folders ({allowed}; ZOKUSEI_ENCODER_DIRS)"}
+    if not folder.is_dir():
+        return {"encoder": f"encoder folder {encoder[:200]} does not exist"}
+    return {}
 
 
 def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = True) -> TrainingRun:
@@ -35,9 +113,11 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
     """
     if user is not None and not is_staff_member(user):
         raise PermissionDenied("only staff may start a training run")
+    validate_parameters(parameters or {}, from_user=user is not None)
     parameters = dict(parameters or {})
+    # The default encoder is the operator's choice (a setting): not subject to the user rules.
     parameters.setdefault("encoder", settings.ZOKUSEI_DEFAULT_ENCODER)
-    validate_parameters(parameters)
+    validate_parameters(parameters, from_user=False)
     with transaction.atomic():
         run = TrainingRun.objects.create(requested_by=user, parameters=parameters,
                                          enqueued_at=timezone.now() if enqueue else None)
@@ -49,7 +129,7 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
 def _send_on_commit(run_id: int) -> None:
     from .tasks import train_model
 
-    transaction.on_commit(lambda: train_model.delay(run_id))
+    send_on_commit(train_model, run_id)
 
 
 def resend_stalled_runs(after_seconds: int | None = None) -> list[int]:
@@ -97,38 +177,87 @@ def request_cancel(run_id: int, user=None) -> TrainingRun:
     return run
 
 
-def claim_run(run_id: int, worker: str) -> bool:
-    """Move a queued run to running; False when another worker got there first or it ended."""
+def claim_run(run_id: int, worker: str) -> int | None:
+    """Make the caller the run's worker; returns its attempt number, None when the run is not
+    the caller's to train (another worker has it, it ended, it was cancelled while queued).
+
+    A queued run is taken; so is a running one whose heartbeat stopped RECLAIM_AFTER seconds
+    ago (its worker died and the broker redelivered the task): that one starts over from a
+    clean folder. Each is one conditional UPDATE, so two workers never both get the run; the
+    attempt number then tells every later write whose the run is.
+    """
     now = timezone.now()
-    claimed = TrainingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, cancel_requested=False).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker, stage="snapshot"
-    )
-    return claimed == 1
+    taken = dict(status=RunStatus.RUNNING, heartbeat_at=now, worker=worker, stage="snapshot", attempts=F("attempts") + 1)
+    if TrainingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, cancel_requested=False).update(started_at=now, **taken):
+        return _attempt_of(run_id)
+    lost = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=now - timedelta(seconds=RECLAIM_AFTER))
+    if lost.filter(cancel_requested=True).update(
+            status=RunStatus.CANCELLED, finished_at=now, stage="cancelled", error="cancelled by staff (its worker was lost)"):
+        discard_unregistered_artifact(run_id)
+        return None
+    if lost.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=RunStatus.FAILED, finished_at=now, stage="failed",
+            error=f"the run lost its worker {MAX_ATTEMPTS} times (killed, out of memory?); "
+                  "the active model version is unchanged"):
+        discard_unregistered_artifact(run_id)
+        return None
+    # Progress starts over with the run; the snapshot is kept and reused (ml/tasks.py).
+    if lost.update(**taken, epoch=0, step=0, total_steps=0, percent=0.0, loss_history=[], throughput=0.0, error=""):
+        return _attempt_of(run_id)
+    return None
 
 
-def beat(run_id: int) -> None:
-    TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+def _attempt_of(run_id: int) -> int:
+    return TrainingRun.objects.filter(pk=run_id).values_list("attempts", flat=True).get()
 
 
-def finish_run(run_id: int, status: str, *, error: str = "", **fields) -> None:
-    TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=status, error=error, finished_at=timezone.now(), **fields
-    )
+def may_have_lost_its_worker(run_id: int) -> bool:
+    """Running with a recent heartbeat: either trained right now, or its worker just died (the
+    heartbeat is not stale yet). A redelivered task looks again after RECLAIM_AFTER."""
+    return TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists()
+
+
+def owns(run_id: int, attempt: int | None) -> bool:
+    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    return (runs if attempt is None else runs.filter(attempts=attempt)).exists()
+
+
+def beat(run_id: int, attempt: int | None = None) -> None:
+    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    (runs if attempt is None else runs.filter(attempts=attempt)).update(heartbeat_at=timezone.now())
+
+
+def finish_run(run_id: int, status: str, *, error: str = "", attempt: int | None = None, **fields) -> bool:
+    """End a running run; with `attempt`, only if that attempt still owns it. False when not."""
+    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    runs = runs if attempt is None else runs.filter(attempts=attempt)
+    return runs.update(status=status, error=error, finished_at=timezone.now(), **fields) == 1
+
+
+def discard_unregistered_artifact(run_id: int) -> None:
+    """Remove what a run wrote to its artifact folder, unless a model version was registered
+    from it (registration and the run's success commit together, ml/tasks.py)."""
+    if not ModelVersion.objects.filter(run_id=run_id).exists():
+        shutil.rmtree(run_artifact_dir(run_id), ignore_errors=True)
 
 
 def fail_dead_runs(timeout_seconds: int | None = None) -> list[int]:
-    """Runs whose worker stopped sending heartbeats (killed, lost) are marked failed."""
+    """Runs whose worker stopped sending heartbeats (killed, lost) are marked failed, and
+    their half-written artifact folders removed."""
     timeout = settings.ZOKUSEI_HEARTBEAT_TIMEOUT if timeout_seconds is None else timeout_seconds
     limit = timezone.now() - timedelta(seconds=timeout)
     dead = list(TrainingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=limit).values_list("pk", flat=True))
+    failed = []
     for run_id in dead:
-        TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=limit).update(
+        if TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=limit).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
             error=f"the worker stopped sending heartbeats for more than {timeout} s (killed or lost); "
             "the active model version is unchanged",
-        )
-    return dead
+        ):
+            discard_unregistered_artifact(run_id)
+            failed.append(run_id)
+    return failed
 
 
 class ProgressRecorder:
@@ -137,8 +266,8 @@ class ProgressRecorder:
     Also answers the trainer's `should_stop` question from the run's `cancel_requested` flag.
     """
 
-    def __init__(self, run_id: int):
-        self.run_id = run_id
+    def __init__(self, run_id: int, attempt: int | None = None):
+        self.run_id, self.attempt = run_id, attempt
         self.last_write = 0.0
         self.loss_history: list[list[float]] = []
         self.cancel_requested = False
@@ -164,11 +293,17 @@ class ProgressRecorder:
             fields["throughput"] = float(data["throughput"])
         if total_steps:
             fields["percent"] = round(100.0 * int(step or 0) / total_steps, 2)
-        TrainingRun.objects.filter(pk=self.run_id).update(**fields)
-        self.cancel_requested = TrainingRun.objects.filter(pk=self.run_id, cancel_requested=True).exists()
+        mine = TrainingRun.objects.filter(pk=self.run_id)
+        if self.attempt is not None:
+            mine = mine.filter(attempts=self.attempt)
+        mine.update(**fields)
+        # Stop when staff cancel, and when another worker took the run over (this one was
+        # silent for RECLAIM_AFTER seconds): only one attempt may write the run's folder.
+        self.cancel_requested = not mine.filter(cancel_requested=False).exists()
 
     def set_stage(self, stage: str) -> None:
-        TrainingRun.objects.filter(pk=self.run_id).update(stage=stage)
+        mine = TrainingRun.objects.filter(pk=self.run_id)
+        (mine if self.attempt is None else mine.filter(attempts=self.attempt)).update(stage=stage)
 
     def should_stop(self) -> bool:
         return self.cancel_requested

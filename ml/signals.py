@@ -12,9 +12,10 @@ from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribu
 
 
 def _enqueue_withdrawal():
+    from .outbox import send
     from .tasks import withdraw_irrelevant
 
-    withdraw_irrelevant.delay()
+    send(withdraw_irrelevant)  # kept and sent later when the broker is down (ml/outbox.py)
 
 
 def _taxonomy_changed(sender, **kwargs):

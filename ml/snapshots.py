@@ -8,6 +8,8 @@ the snapshot's seed and the product id, so it is fixed per snapshot and reproduc
 """
 import hashlib
 import json
+import shutil
+import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -29,6 +31,11 @@ from .paging import in_pk_batches
 # Products are read in batches of this many so memory stays flat with catalogue size.
 SNAPSHOT_BATCH_SIZE = 2000
 SNAPSHOT_FILES = ("taxonomy.json", "train.jsonl", "heldout.jsonl")
+# A snapshot is written under this prefix and renamed when complete, so a worker killed while
+# writing leaves a folder that is recognisably unfinished (and never registered).
+PARTIAL_PREFIX = ".partial-"
+# Unfinished folders older than this are removed by the daily sweep: no writer takes so long.
+PARTIAL_MAX_AGE = 24 * 3600
 
 
 def snapshot_root() -> Path:
@@ -45,10 +52,16 @@ def create_snapshot(*, seed: int = 0, held_out_fraction: float | None = None) ->
     # Everything decided up to this point is in; later decisions wait for the next snapshot.
     cutoff = timezone.now()
     last_decision_id = Decision.objects.filter(created_at__lte=cutoff).aggregate(m=Max("id"))["m"] or 0
-    folder = snapshot_root() / f"{cutoff:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
-    (folder / "taxonomy.json").write_text(json.dumps(taxonomy_document(), ensure_ascii=False), encoding="utf-8")
-    counts = _write_products(folder, seed, fraction, cutoff)
+    name = f"{cutoff:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+    partial, folder = snapshot_root() / f"{PARTIAL_PREFIX}{name}", snapshot_root() / name
+    partial.mkdir(parents=True)
+    try:
+        (partial / "taxonomy.json").write_text(json.dumps(taxonomy_document(), ensure_ascii=False), encoding="utf-8")
+        counts = _write_products(partial, seed, fraction, cutoff)
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return TrainingSnapshot.objects.create(
         path=str(folder),
         checksum=artifact_checksum(folder),
@@ -57,6 +70,20 @@ def create_snapshot(*, seed: int = 0, held_out_fraction: float | None = None) ->
         last_decision_id=last_decision_id,
         **counts,
     )
+
+
+def remove_partial_snapshots(max_age: float = PARTIAL_MAX_AGE) -> list[str]:
+    """Remove snapshot folders left unfinished (their writer was killed) older than max_age."""
+    removed = []
+    root = snapshot_root()
+    for folder in root.glob(f"{PARTIAL_PREFIX}*") if root.is_dir() else ():
+        try:
+            if time.time() - folder.stat().st_mtime > max_age:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(str(folder))
+        except FileNotFoundError:
+            pass  # removed by another sweep meanwhile
+    return removed
 
 
 def _write_products(folder: Path, seed: int, fraction: float, cutoff) -> dict:

@@ -7,6 +7,7 @@ import logging
 import shutil
 import threading
 import traceback
+from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -16,32 +17,44 @@ from django.db import connection, transaction
 from catalog.models import Product, Decision
 from taxonomy.models import Category
 
-from .artifacts import run_artifact_dir
+from django.utils import timezone
+
+from . import outbox
+from .artifacts import artifact_checksum, run_artifact_dir
 from .inference import load_model, product_document
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
 from .paging import in_pk_batches
-from .runs import ProgressRecorder, beat, claim_run, fail_dead_runs, finish_run, resend_stalled_runs, start_training_run
-from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy
+from .runs import (
+    HEARTBEAT_INTERVAL, RECLAIM_AFTER, ProgressRecorder, beat, claim_run, fail_dead_runs,
+    finish_run, may_have_lost_its_worker, owns, resend_stalled_runs, start_training_run,
+)
+from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy, remove_partial_snapshots
 from .suggestions import apply_predictions, withdraw_irrelevant_suggestions
 
 log = logging.getLogger(__name__)
 
-# A heartbeat this often keeps a long step (tokenising, evaluating) from looking dead; the
-# timeout that declares a worker dead (ZOKUSEI_HEARTBEAT_TIMEOUT) is many beats long.
-HEARTBEAT_INTERVAL = 15.0
+# A redelivered training task that finds its run running with a fresh heartbeat looks again
+# this many times, RECLAIM_AFTER apart: by then a dead worker's run can be taken over, and a
+# run still beating has a live worker (the message was a duplicate) and is left to it.
+RECLAIM_CHECKS = 2
+# A chunk that cannot be scored (the active artifact is corrupted or unreadable) is tried
+# again this many times, with exponential backoff from SCORING_RETRY_DELAY seconds; the error
+# stays on the version's row for staff to see (versions page, API).
+SCORING_RETRIES = 5
+SCORING_RETRY_DELAY = 30
 
 
 class Heartbeat(threading.Thread):
     """Writes the run's heartbeat while the task's process is alive; dies with it."""
 
-    def __init__(self, run_id: int, interval: float = HEARTBEAT_INTERVAL):
+    def __init__(self, run_id: int, attempt: int | None = None, interval: float = HEARTBEAT_INTERVAL):
         super().__init__(daemon=True, name=f"heartbeat-run-{run_id}")
-        self.run_id, self.interval, self.stopped = run_id, interval, threading.Event()
+        self.run_id, self.attempt, self.interval, self.stopped = run_id, attempt, interval, threading.Event()
 
     def run(self):
         try:
             while not self.stopped.wait(self.interval):
-                beat(self.run_id)
+                beat(self.run_id, self.attempt)
         finally:
             connection.close()
 
@@ -50,14 +63,19 @@ class Heartbeat(threading.Thread):
         self.join(timeout=5)
 
 
-@shared_task(bind=True, name="ml.tasks.train_model")
+@shared_task(bind=True, name="ml.tasks.train_model", max_retries=RECLAIM_CHECKS)
 def train_model(self, run_id: int) -> None:
-    if not claim_run(run_id, self.request.hostname or "local"):
-        return  # already taken by another worker, finished, or cancelled while queued
-    heartbeat = Heartbeat(run_id)
+    attempt = claim_run(run_id, self.request.hostname or "local")
+    if attempt is None:
+        # Running with a fresh heartbeat: a duplicate message, or a redelivery right after its
+        # worker died; look again once a dead worker's heartbeat would be stale.
+        if may_have_lost_its_worker(run_id) and not self.request.called_directly and self.request.retries < RECLAIM_CHECKS:
+            raise self.retry(countdown=RECLAIM_AFTER + HEARTBEAT_INTERVAL)
+        return  # another worker trains it, it ended, or it was cancelled while queued
+    heartbeat = Heartbeat(run_id, attempt)
     heartbeat.start()
     try:
-        _train(run_id)
+        _train(run_id, attempt)
     finally:
         heartbeat.stop()
 
@@ -77,7 +95,7 @@ def start_training_thread(run_id: int, *, daemon: bool = True) -> threading.Thre
     return thread
 
 
-def _train(run_id: int) -> None:
+def _train(run_id: int, attempt: int | None = None) -> None:
     from ml.xmc.config import TrainConfig
     from ml.xmc.model import XmcModel
     from ml.xmc.train import TrainingCancelled, train
@@ -85,12 +103,12 @@ def _train(run_id: int) -> None:
     from .versions import register_version
 
     out_dir = run_artifact_dir(run_id)
-    recorder = ProgressRecorder(run_id)
+    recorder = ProgressRecorder(run_id, attempt)
     try:
-        run = TrainingRun.objects.get(pk=run_id)
+        run = TrainingRun.objects.select_related("snapshot").get(pk=run_id)
         config = TrainConfig.from_dict({"device": settings.ZOKUSEI_DEVICE, **run.parameters})
-        snapshot = create_snapshot(seed=config.seed)
-        TrainingRun.objects.filter(pk=run_id).update(snapshot=snapshot, stage="train")
+        snapshot = _intact(run.snapshot) or create_snapshot(seed=config.seed)
+        TrainingRun.objects.filter(pk=run_id, attempts=run.attempts).update(snapshot=snapshot, stage="train")
         taxonomy = read_snapshot_taxonomy(snapshot)
         train_products = read_snapshot_products(snapshot, "train")
         if not train_products:
@@ -100,29 +118,48 @@ def _train(run_id: int) -> None:
         recorder.set_stage("evaluate")
         model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
         metrics, comparison = evaluate_against_active(model, snapshot, taxonomy, train_products)
-        version = register_version(
-            run=TrainingRun.objects.get(pk=run_id), artifact_dir=out_dir, encoder=config.encoder,
-            label_count=len(model.label_space), taxonomy_revision=snapshot.taxonomy_revision, metrics=metrics,
-        )
-        finish_run(run_id, RunStatus.SUCCEEDED, metrics=metrics, comparison=comparison, percent=100.0, stage="done")
+        # The version and the run's success commit together: a worker killed in between leaves
+        # neither, and a run taken over by another worker (attempt no longer ours) registers none.
+        with transaction.atomic():
+            version = register_version(
+                run=TrainingRun.objects.get(pk=run_id), artifact_dir=out_dir, encoder=config.encoder,
+                label_count=len(model.label_space), taxonomy_revision=snapshot.taxonomy_revision, metrics=metrics,
+            )
+            if not finish_run(run_id, RunStatus.SUCCEEDED, attempt=attempt, metrics=metrics, comparison=comparison,
+                              percent=100.0, stage="done"):
+                transaction.set_rollback(True)
+                return
     except TrainingCancelled:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        finish_run(run_id, RunStatus.CANCELLED, error="cancelled by staff", stage="cancelled")
+        _end(run_id, attempt, RunStatus.CANCELLED, error="cancelled by staff", stage="cancelled")
         return
     except SoftTimeLimitExceeded:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        finish_run(run_id, RunStatus.FAILED, error=f"time limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} s exceeded")
+        _end(run_id, attempt, RunStatus.FAILED, error=f"time limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} s exceeded")
         return
     except Exception as error:  # noqa: BLE001 - any failure must end the run, with its reason
         log.exception("training run %s failed", run_id)
-        shutil.rmtree(out_dir, ignore_errors=True)
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        finish_run(run_id, RunStatus.FAILED, error=detail, stage="failed")
+        _end(run_id, attempt, RunStatus.FAILED, error=detail, stage="failed")
         return
     if settings.ZOKUSEI_AUTO_ACTIVATE and is_better(metrics, comparison):
         from .versions import activate_version
 
         activate_version(version.pk, user=None)
+
+
+def _intact(snapshot: TrainingSnapshot | None) -> TrainingSnapshot | None:
+    """The snapshot of an earlier attempt of the run, when its files are still as written:
+    the run starts over on the same data instead of leaving that folder behind."""
+    if snapshot is None or snapshot.pruned_at is not None or not Path(snapshot.path).is_dir():
+        return None
+    return snapshot if artifact_checksum(snapshot.path) == snapshot.checksum else None
+
+
+def _end(run_id: int, attempt: int | None, status: str, **fields) -> None:
+    """End the run without a version; its folder goes only while the run is still this
+    attempt's (a worker that lost the run must not delete its successor's files)."""
+    if owns(run_id, attempt):
+        shutil.rmtree(run_artifact_dir(run_id), ignore_errors=True)
+    finish_run(run_id, status, attempt=attempt, **fields)
 
 
 def evaluate_against_active(new_model, snapshot: TrainingSnapshot, taxonomy: dict, train_products: list[dict]):
@@ -161,13 +198,13 @@ def score_catalogue(version_id: int) -> int:
     chunks = 0
     product_ids = Product.objects.values_list("pk", flat=True)
     for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
-        score_products.delay(version_id, ids)
+        outbox.send(score_products, version_id, ids)
         chunks += 1
     return chunks
 
 
-@shared_task(name="ml.tasks.score_products")
-def score_products(version_id: int, product_ids: list[int]) -> int:
+@shared_task(bind=True, name="ml.tasks.score_products", max_retries=SCORING_RETRIES)
+def score_products(self, version_id: int, product_ids: list[int]) -> int:
     version = ModelVersion.objects.filter(pk=version_id, is_active=True).first()
     if version is None:
         return 0  # a newer version became active; its own catalogue scoring covers these
@@ -175,11 +212,28 @@ def score_products(version_id: int, product_ids: list[int]) -> int:
     if not products:
         return 0
     paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))
-    model = load_model(version)
+    try:
+        model = load_model(version)
+    except Exception as error:  # noqa: BLE001 - a missing, altered or unreadable artifact: say so, retry
+        _record_scoring_error(version, error, self.request.retries)
+        if self.request.called_directly or self.request.retries >= SCORING_RETRIES:
+            raise
+        raise self.retry(exc=error, countdown=SCORING_RETRY_DELAY * 2 ** self.request.retries)
+    if version.scoring_error:
+        ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
     documents = [product_document(p, paths[p.category_id].split("\x1f")) for p in products]
     # Products in categories the version was not trained on get no suggestions from it.
     predictions = list(model.predict(documents, on_unknown="skip"))
     return apply_predictions(version, products, predictions)
+
+
+def _record_scoring_error(version: ModelVersion, error: Exception, retries: int) -> None:
+    log.error("model version %s cannot score products (try %d of %d): %s", version.pk, retries + 1,
+              SCORING_RETRIES + 1, error)
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    ModelVersion.objects.filter(pk=version.pk).update(
+        scoring_error=f"{detail} (try {retries + 1} of {SCORING_RETRIES + 1})"[:4000], scoring_error_at=timezone.now()
+    )
 
 
 def score_products_on_commit(product_ids) -> None:
@@ -194,7 +248,7 @@ def score_products_on_commit(product_ids) -> None:
             return
         chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
         for start in range(0, len(ids), chunk_size):
-            score_products.delay(version_id, ids[start : start + chunk_size])
+            outbox.send(score_products, version_id, ids[start : start + chunk_size])
 
     transaction.on_commit(enqueue)
 
@@ -214,11 +268,18 @@ def resend_stalled_runs_task() -> list[int]:
     return resend_stalled_runs()
 
 
+@shared_task(name="ml.tasks.send_unsent")
+def send_unsent() -> int:
+    return outbox.send_unsent()
+
+
 @shared_task(name="ml.tasks.prune_artifacts")
 def prune_artifacts() -> dict:
-    """Daily retention with ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS (0 = keep all)."""
+    """Daily retention with ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS (0 = keep all),
+    and snapshot folders a killed worker left half-written (always)."""
     from .retention import configured_limits, prune
 
+    remove_partial_snapshots()
     keep_versions, keep_snapshots = configured_limits()
     if keep_versions is None and keep_snapshots is None:
         return {"versions": [], "snapshots": []}

@@ -8,6 +8,7 @@ from accounts.roles import is_staff_member
 
 from .artifacts import ArtifactError, artifact_checksum, verify_artifact
 from .models import ModelVersion
+from .outbox import send_on_commit
 
 
 def register_version(*, run, artifact_dir, encoder, label_count, taxonomy_revision, metrics) -> ModelVersion:
@@ -35,10 +36,12 @@ def activate_version(version_id: int, user=None) -> ModelVersion:
     if user is not None and not is_staff_member(user):
         raise PermissionDenied("only staff may activate a model version")
     with transaction.atomic():
-        # Lock the current and the new active row so that two activations cannot both win.
-        locked = {
-            v.pk: v for v in ModelVersion.objects.select_for_update().filter(Q(pk=version_id) | Q(is_active=True))
-        }
+        # Activations take turns: every version row is locked (in retention's order, so the two
+        # never deadlock). Locking only the new and the active row is not enough: two
+        # activations with no active version, or started before the other committed, lock
+        # different rows and the loser hits the one-active constraint. Versions are few.
+        list(ModelVersion.objects.select_for_update().order_by("-created_at", "-pk").values_list("pk", flat=True))
+        locked = {v.pk: v for v in ModelVersion.objects.filter(Q(pk=version_id) | Q(is_active=True))}
         version = locked.get(version_id)
         if version is None:
             raise ValidationError(f"model version {version_id} does not exist")
@@ -64,7 +67,7 @@ def activate_version(version_id: int, user=None) -> ModelVersion:
         version.save(update_fields=["is_active", "activated_at", "activated_by", "previous_active"])
         from .tasks import score_catalogue
 
-        transaction.on_commit(lambda: score_catalogue.delay(version.pk))
+        send_on_commit(score_catalogue, version.pk)
     return version
 
 

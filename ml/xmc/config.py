@@ -12,6 +12,36 @@ from .errors import XmcError
 
 PRODUCTION_ENCODER = "cl-tohoku/bert-base-japanese-v3"
 
+# What a person may ask for through the staff form or the API (inclusive bounds): what one run
+# on one worker can sensibly do, so that nobody can book a worker for 1e12 epochs. ml/runs.py
+# checks requests against them and frontend/forms.py builds its fields from them. The library
+# and the operator's command line are not bound by them (a test trains 500 epochs to have
+# time to cancel); TrainConfig.validate holds the rules every configuration must follow.
+USER_BOUNDS: dict[str, tuple] = {
+    "max_length": (8, 512),            # BERT-style encoders have 512 positions
+    "layers": (1, 48),
+    "freeze_layers": (0, 48),
+    "dropout": (0.0, 0.9),
+    "lr": (1e-7, 1.0),
+    "head_lr": (1e-7, 1.0),
+    "weight_decay": (0.0, 1.0),
+    "epochs": (1, 100),
+    "batch_size": (1, 1024),
+    "grad_accumulation": (1, 1024),
+    "warmup": (0.0, 0.9),
+    "max_grad_norm": (1e-3, 1e3),
+    "swa_start": (0.0, 0.9),
+    "seed": (0, 2**31 - 1),
+    "negative_weight": (0.0, 100.0),
+    "positive_weight": (0.01, 100.0),
+    "threshold": (0.001, 0.999),
+    "validation_fraction": (0.0, 0.5),
+    "min_attribute_positives": (0, 1_000_000),
+    "log_every": (1, 100_000),
+}
+# Bounded options that may also be null (see the fields' comments).
+NULLABLE = frozenset({"head_lr", "max_grad_norm"})
+
 
 @dataclass
 class TrainConfig:
@@ -98,6 +128,23 @@ class TrainConfig:
         need(0 < self.threshold < 1, "threshold must be in (0, 1)")
         need(0 <= self.validation_fraction < 1, "validation_fraction must be in [0, 1)")
         need(self.negative_weight >= 0 and self.positive_weight > 0, "loss weights must be positive")
+
+    @classmethod
+    def user_problems(cls, options: dict) -> dict[str, str]:
+        """Options outside USER_BOUNDS or of the wrong type, by name; each message starts with it."""
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        problems = {}
+        for name, value in options.items():
+            if name in USER_BOUNDS and not (value is None and name in NULLABLE):
+                low, high = USER_BOUNDS[name]
+                integer = isinstance(low, int) and isinstance(high, int)
+                if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+                    problems[name] = f"{name} must be {'an integer' if integer else 'a number'}, not {value!r:.40}"
+                elif not low <= value <= high:  # NaN fails this too
+                    problems[name] = f"{name} must lie between {low} and {high}, not {value}"
+            elif isinstance(defaults.get(name), bool) and not isinstance(value, bool):
+                problems[name] = f"{name} must be true or false, not {value!r:.40}"
+        return problems
 
     @property
     def micro_batch_size(self) -> int:

@@ -59,7 +59,9 @@ def model_dir(tmp_path, settings):
 
 
 @pytest.fixture
-def training_parameters(tiny_encoder):
+def training_parameters(tiny_encoder, settings):
+    # Staff may name a local encoder only under ZOKUSEI_ENCODER_DIRS (ml/runs.py).
+    settings.ZOKUSEI_ENCODER_DIRS = [*settings.ZOKUSEI_ENCODER_DIRS, Path(tiny_encoder).parent]
     return {**TINY_TRAINING, "encoder": tiny_encoder}
 
 

@@ -1,0 +1,61 @@
+"""Sending the pipeline's Celery tasks, and keeping those the broker could not take.
+
+A request that has committed its rows (a training run, an activation, products) must not
+answer 500 because the broker is down: the rows are written, and a retry by the client would
+duplicate them. So a task is sent after commit by `send_on_commit`; when the broker refuses
+it, the message is written to UnsentTask instead and the beat task `ml.tasks.send_unsent`
+sends it again as soon as the broker answers (every SEND_UNSENT_EVERY seconds, see
+config/settings.py), without waiting for ZOKUSEI_RESEND_QUEUED_AFTER. Every task of the
+pipeline is safe to run twice, so a message sent twice is harmless.
+
+How long one send may wait for the broker is bounded by CELERY_TASK_PUBLISH_RETRY_POLICY.
+"""
+import logging
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from .models import UnsentTask
+
+log = logging.getLogger(__name__)
+
+# Celery wraps connection failures into kombu's OperationalError; a socket error that escapes
+# the transport is an OSError. Anything else is a bug and must not be hidden in the table.
+BROKER_ERRORS = (OperationalError, OSError)
+# Rows sent per sweep: a long outage may leave many; the next sweep takes the rest.
+SEND_BATCH = 500
+
+
+def send(task, *args) -> bool:
+    """Send `task(*args)` now; False when the broker is unreachable (the message is kept)."""
+    try:
+        task.delay(*args)
+    except BROKER_ERRORS as error:
+        log.warning("the broker did not take %s%s (%s): kept to be sent again", task.name, args, error)
+        UnsentTask.objects.create(task=task.name, args=list(args), last_error=str(error)[:2000])
+        return False
+    return True
+
+
+def send_on_commit(task, *args) -> None:
+    transaction.on_commit(lambda: send(task, *args))
+
+
+def send_unsent(limit: int = SEND_BATCH) -> int:
+    """Send the kept messages, oldest first; stops at the first failure (the broker is down)."""
+    from config.celery import app
+
+    from . import tasks  # noqa: F401 - registers the pipeline's tasks with the app
+
+    sent = 0
+    with transaction.atomic():
+        # skip_locked: two sweeps at once (two beat replicas) take different rows.
+        for row in UnsentTask.objects.select_for_update(skip_locked=True).order_by("pk")[:limit]:
+            try:
+                app.tasks[row.task].delay(*row.args)
+            except BROKER_ERRORS as error:
+                UnsentTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=str(error)[:2000])
+                break
+            row.delete()
+            sent += 1
+    return sent
