@@ -18,7 +18,11 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from config.ids import ID_PATTERN, IdField
+from taxonomy.limits import MAX_NAME_CHARS
+
 from . import review
+from .filters import SuggestionFilter
 from .models import Decision, Suggestion
 from .permissions import IsSellerOrStaff
 
@@ -43,9 +47,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class CorrectSerializer(serializers.Serializer):
-    value = serializers.IntegerField(required=False,
-                                     help_text="Another value of the same attribute that the category allows.")
-    value_name = serializers.CharField(required=False, max_length=255,
+    value = IdField(required=False, help_text="Another value of the same attribute that the category allows.")
+    value_name = serializers.CharField(required=False, max_length=MAX_NAME_CHARS,
                                        help_text="That value's name or one of its aliases (instead of its id).")
 
     def validate(self, data):
@@ -59,7 +62,7 @@ class AcceptAboveSerializer(serializers.Serializer):
 
 
 class RejectRestSerializer(serializers.Serializer):
-    attribute = serializers.IntegerField()
+    attribute = IdField()
 
 
 def _valid(serializer_class, request):
@@ -71,7 +74,8 @@ def _valid(serializer_class, request):
 class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = SuggestionSerializer
     permission_classes = [IsSellerOrStaff]
-    filterset_fields = ["product", "status", "value__attribute"]
+    lookup_value_regex = ID_PATTERN
+    filterset_class = SuggestionFilter
     ordering_fields = ["score", "created_at"]
 
     def get_queryset(self):

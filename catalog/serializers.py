@@ -1,15 +1,46 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.roles import is_staff_member
+from config.ids import IdField
 from taxonomy.models import AttributeValue
 
+from .access import visible_sellers
+from .limits import MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_LABELS_PER_PRODUCT, MAX_TITLE_CHARS
 from .models import Product, ProductLabel, Seller
 from .products import create_product, update_product
 
 
 def _refused(error: DjangoValidationError):
     return serializers.ValidationError(serializers.as_serializer_error(error))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VisibleSellerField(serializers.SlugRelatedField):
+    """A seller slug, looked up among the sellers the user may see (catalog/access.py).
+
+    To a seller, another seller's slug and a slug nobody has get the same answer, so that
+    writing a product does not tell which sellers exist; staff may name any seller.
+    """
+
+    default_error_messages = {"does_not_exist": 'No seller has the slug "{value}".'}
+
+    def __init__(self, *, not_yours: str, **kwargs):
+        self.not_yours = not_yours
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self):
+        return visible_sellers(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            if is_staff_member(self.context["request"].user):
+                raise
+            raise serializers.ValidationError(self.not_yours) from None
 
 
 class SellerSerializer(serializers.ModelSerializer):
@@ -29,18 +60,19 @@ class ProductLabelSerializer(serializers.ModelSerializer):
 
 
 class LabelAddSerializer(serializers.Serializer):
+    # The taxonomy is public: telling a missing value from an existing one reveals nothing.
     value = serializers.PrimaryKeyRelatedField(queryset=AttributeValue.objects.all(), help_text="An AttributeValue id.")
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    seller = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Seller.objects.all(), required=False,
+    seller = VisibleSellerField(
+        required=False, not_yours="You can only write products of your own seller.",
         help_text="Staff must name the seller when creating; a seller's products are always their own.",
     )
     category_path = serializers.ListField(source="category.path", child=serializers.CharField(), read_only=True)
     labels = ProductLabelSerializer(many=True, read_only=True)
     label_values = serializers.ListField(
-        child=serializers.IntegerField(), write_only=True, required=False,
+        child=IdField(), max_length=MAX_LABELS_PER_PRODUCT, write_only=True, required=False,
         help_text="On creation only: AttributeValue ids of the product's known labels (source: seller).",
     )
 
@@ -51,6 +83,11 @@ class ProductSerializer(serializers.ModelSerializer):
             "labels", "label_values", "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "external_id": {"max_length": MAX_EXTERNAL_ID_CHARS},
+            "title": {"max_length": MAX_TITLE_CHARS},
+            "description": {"max_length": MAX_DESCRIPTION_CHARS},
+        }
         validators = []  # (seller, external_id) uniqueness is checked by the domain functions
 
     def validate(self, data):
@@ -62,9 +99,7 @@ class ProductSerializer(serializers.ModelSerializer):
         elif is_staff_member(user):
             if seller is None:
                 raise serializers.ValidationError({"seller": "Staff must say which seller the product belongs to."})
-        elif seller is not None and seller.pk != user.seller_id:
-            raise serializers.ValidationError({"seller": "You can only create products of your own seller."})
-        else:
+        else:  # a seller: the seller field finds no other seller for them
             data["seller"] = user.seller
         return data
 
@@ -95,8 +130,8 @@ class ProductImportSerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(
         choices=["jsonl", "csv"], required=False, help_text="Default: from the file name (.csv is CSV, else JSONL)."
     )
-    seller = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Seller.objects.all(), required=False,
+    seller = VisibleSellerField(
+        required=False, not_yours="You can only import products of your own seller.",
         help_text="Staff: the seller for lines that name none. Sellers import their own products only.",
     )
 

@@ -1,15 +1,39 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpResponse
+from django.urls import include, path, re_path
+from config.api_urls import not_found as api_not_found
 from config.health import healthz
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+
+class DocsPage:
+    """The API docs are HTML pages for browsers: OPTIONS only says which methods they allow.
+
+    DRF answers OPTIONS with metadata, which these views' HTML renderer cannot render without
+    a template (a 500 on `OPTIONS /api/docs/`).
+    """
+
+    def options(self, request, *args, **kwargs):
+        return HttpResponse()  # DRF adds the Allow header
+
+
+class SwaggerDocsView(DocsPage, SpectacularSwaggerView):
+    pass
+
+
+class RedocDocsView(DocsPage, SpectacularRedocView):
+    pass
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="api-redoc"),
+    # After every API route; only URLs ending in a slash, so that APPEND_SLASH still redirects.
+    re_path(r"^api/.*/$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]

@@ -1,4 +1,5 @@
 """REST API for training runs and model versions (staff only)."""
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -6,6 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.roles import is_staff_member
+from config.ids import ID_PATTERN
 
 from . import runs, versions
 from .models import ModelVersion, TrainingRun
@@ -31,6 +33,16 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [name for name in fields if name != "parameters"]
 
+    def validate_parameters(self, parameters):
+        # Checked here as well as in runs.start_training_run so that the refusal names the field.
+        if not isinstance(parameters, dict):
+            raise serializers.ValidationError("Training parameters must be a JSON object of options (see TrainConfig).")
+        try:
+            runs.validate_parameters(parameters)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return parameters
+
 
 class ModelVersionSerializer(serializers.ModelSerializer):
     class Meta:
@@ -49,6 +61,7 @@ class TrainingRunViewSet(
 
     serializer_class = TrainingRunSerializer
     permission_classes = [IsStaffMember]
+    lookup_value_regex = ID_PATTERN
     queryset = TrainingRun.objects.select_related("requested_by", "model_version").order_by("-created_at")
     filterset_fields = ["status"]
     ordering_fields = ["created_at", "status"]
@@ -68,6 +81,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ModelVersionSerializer
     permission_classes = [IsStaffMember]
+    lookup_value_regex = ID_PATTERN
     queryset = ModelVersion.objects.order_by("-created_at")
     filterset_fields = ["is_active"]
 

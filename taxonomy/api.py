@@ -8,10 +8,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.ids import ID_PATTERN
+from config.parsers import FormParser, MultiPartParser
 
 from .exporting import taxonomy_document
 from .importing import import_taxonomy
@@ -50,6 +52,7 @@ class CategoryViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
 
     serializer_class = CategorySerializer
     permission_classes = [IsTaxonomyAdminOrReadOnly]
+    lookup_value_regex = ID_PATTERN
     filterset_fields = {"parent": ["exact", "isnull"], "depth": ["exact"]}
     search_fields = ["name"]
     ordering_fields = ["path_key", "name", "depth"]
@@ -76,6 +79,7 @@ class AttributeViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
 
     serializer_class = AttributeSerializer
     permission_classes = [IsTaxonomyAdminOrReadOnly]
+    lookup_value_regex = ID_PATTERN
     queryset = Attribute.objects.prefetch_related("values")
     search_fields = ["name"]
     ordering_fields = ["name"]
@@ -84,6 +88,7 @@ class AttributeViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
 class AttributeValueViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
     serializer_class = AttributeValueSerializer
     permission_classes = [IsTaxonomyAdminOrReadOnly]
+    lookup_value_regex = ID_PATTERN
     queryset = AttributeValue.objects.select_related("attribute")
     filterset_fields = ["attribute"]
     search_fields = ["name", "attribute__name"]
@@ -95,6 +100,7 @@ class CategoryAttributeViewSet(viewsets.ModelViewSet):
 
     serializer_class = CategoryAttributeSerializer
     permission_classes = [IsTaxonomyAdminOrReadOnly]
+    lookup_value_regex = ID_PATTERN
     queryset = CategoryAttribute.objects.select_related("category", "attribute").prefetch_related("values").order_by("id")
     filterset_fields = ["category", "attribute"]
 

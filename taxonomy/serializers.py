@@ -1,10 +1,27 @@
 from rest_framework import serializers
 
+from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS
 from .models import Attribute, AttributeValue, Category, CategoryAttribute
 from .names import PATH_SEPARATOR, normalize_name
 
 
+class NameField(serializers.CharField):
+    """A taxonomy name, normalised as the models store it (taxonomy/names.py).
+
+    The length limit is checked on the normalised name: NFKC can lengthen a name (U+FDFA
+    becomes 18 characters), and the database column holds the normalised one.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_NAME_CHARS)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_name(super().to_internal_value(data))
+
+
 class CategorySerializer(serializers.ModelSerializer):
+    name = NameField()
     path = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Names from the top category down.")
     is_leaf = serializers.SerializerMethodField()
 
@@ -42,7 +59,8 @@ class LabelSerializer(serializers.Serializer):
 
 
 class AttributeValueSerializer(serializers.ModelSerializer):
-    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    name = NameField()
+    aliases = serializers.ListField(child=NameField(), max_length=MAX_ALIASES_PER_VALUE, required=False)
 
     class Meta:
         model = AttributeValue
@@ -66,6 +84,7 @@ class NestedValueSerializer(serializers.ModelSerializer):
 
 
 class AttributeSerializer(serializers.ModelSerializer):
+    name = NameField()
     values = NestedValueSerializer(many=True, read_only=True)
 
     class Meta:

@@ -91,7 +91,8 @@ def test_it_refuses_an_import_of_another_sellers_products(bob_api, alices_sneake
     assert named_in_line.json()["problems"] == [
         {"line": 1, "field": "seller", "reason": "you may import products of seller 'shop-b' only, not 'shop-a'"}
     ]
-    assert named_in_form.status_code == status.HTTP_403_FORBIDDEN
+    assert named_in_form.status_code == status.HTTP_400_BAD_REQUEST
+    assert named_in_form.json() == {"seller": ["You can only import products of your own seller."]}
     alices_sneaker.refresh_from_db()
     assert alices_sneaker.title == "Red sneaker"
 
