@@ -246,6 +246,16 @@ ZOKUSEI_DEMO_ENCODER = env_str("ZOKUSEI_DEMO_ENCODER", None)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Messages the broker could not take when they were sent (ml/outbox.py), sent again soon.
+    "send-unsent-tasks": {"task": "ml.tasks.send_unsent", "schedule": 30.0},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
+# A request that sends a task after commit waits at most about a second for a broker that is
+# down; the task is then kept in the database and sent again by beat (ml/outbox.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# GPUs each training worker sees: a run may ask for cuda:0 .. cuda:N-1 (ml/runs.py).
+ZOKUSEI_TRAINING_GPUS = env_int("ZOKUSEI_TRAINING_GPUS", 1, minimum=0)
+# Folders under which staff may name a local encoder for a run (the API, the staff form);
+# hub names (org/name) are always allowed, the operator's command line may name any folder.
+ZOKUSEI_ENCODER_DIRS = [Path(p) for p in env_list("ZOKUSEI_ENCODER_DIRS", [str(VAR_DIR)])]
