@@ -33,8 +33,9 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not browser and not worker and not slow" -x -q
 
+# Development: DEBUG on (debug pages, static files from the apps) unless DEBUG is set.
 serve: migrate
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
 worker: venv
 	$(VENV)/bin/celery -A config worker -Q default,training,inference -l INFO --concurrency 1

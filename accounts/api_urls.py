@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from .api import MeView
+from .api import MeView, TokenView
 
 urlpatterns = [
-    # POST username and password; answers {"token": ...} for the `Authorization: Token ...` header.
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    # POST username and password: {"token", "expires"} for the `Authorization: Token ...` header;
+    # DELETE: revoke your own token.
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
 ]

@@ -18,3 +18,27 @@ class User(AbstractUser):
         related_name="users",
         help_text="The seller this user works for; their products are the only ones they see.",
     )
+
+
+class LoginFailures(models.Model):
+    """Failed sign-ins of one user name, or from one client address, within a fixed window
+    (accounts/lockout.py). In the database, not a per-process cache, so that every web worker
+    counts the same failures; deleting a row in the admin lifts its lock."""
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", "user name"
+        ADDRESS = "address", "client address"
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    # User names are at most 150 characters (AbstractUser); longer guesses are cut to that.
+    value = models.CharField(max_length=150)
+    count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(help_text="The first failure of the window; the lock ends a lockout period after it.")
+
+    class Meta:
+        verbose_name = "login failures"
+        verbose_name_plural = "login failures"
+        constraints = [models.UniqueConstraint(fields=["scope", "value"], name="login_failures_one_row_per_key")]
+
+    def __str__(self):
+        return f"{self.count} failed sign-ins for {self.get_scope_display()} {self.value}"

@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from rest_framework import serializers
 
 from .roles import is_seller, is_staff_member, is_taxonomy_admin
+from .tokens import expires_at
 
 
 class MeSerializer(serializers.Serializer):
@@ -19,3 +22,19 @@ class MeSerializer(serializers.Serializer):
 
     def get_is_taxonomy_admin(self, user) -> bool:
         return is_taxonomy_admin(user)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    # (DRF's CharField refuses NUL and lone surrogates by itself.)
+    # As wide as AbstractUser.username; a longer one names no user.
+    username = serializers.CharField(max_length=150, write_only=True)
+    # Generous, but bounded: every character is hashed.
+    password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(source="key")
+    expires = serializers.SerializerMethodField()
+
+    def get_expires(self, token) -> datetime:
+        return expires_at(token)

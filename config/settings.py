@@ -11,19 +11,27 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from .secret_key import secret_key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ZOKUSEI_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a debug page shows settings and code to whoever gets an error.
+DEBUG = env_bool("DEBUG", False)
 
-# A development key is only acceptable while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "zokusei-development-only-key-never-use-in-production-0123456789abcdef"
-SECRET_KEY = env_str("SECRET_KEY", None if not DEBUG else _DEV_SECRET_KEY, required=not DEBUG)
+# Without SECRET_KEY (the embedded mode) a random key is made once into var/secret_key, readable
+# by this user only, and reused: sessions outlive restarts, and the web server and worker of
+# this machine agree. Deployments on several machines pass the same SECRET_KEY to each.
+SECRET_KEY = env_str("SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when DEBUG is off")
+_LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOOPBACK_HOSTS)
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names")
+# A site that answers to a name beyond this machine's loopback is reached over the network,
+# where plain HTTP is never right: the HTTPS hardening and hashed static files below default on.
+# On loopback alone (the embedded mode, `make demo`) there is no certificate to serve.
+_SERVES_THE_NETWORK = not set(ALLOWED_HOSTS) <= set(_LOOPBACK_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -114,6 +122,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in throttling (accounts/lockout.py): the backend refuses a locked user name or address.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# Few enough wrong passwords to stop guessing, enough for a user who mistypes a few times.
+ZOKUSEI_LOGIN_FAILURE_LIMIT = env_int("ZOKUSEI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+# Per client address, across user names: higher, as an office may share one address.
+ZOKUSEI_LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("ZOKUSEI_LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20, minimum=1)
+# A lock ends this long after the first failure of its window: 5 guesses per 15 minutes.
+ZOKUSEI_LOGIN_LOCKOUT_SECONDS = env_int("ZOKUSEI_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# Proxies in front of the web server that append the client's address to X-Forwarded-For
+# (docker-compose: 1, the TLS proxy); 0 takes REMOTE_ADDR. More than there are lets clients
+# choose the address they are counted under.
+ZOKUSEI_TRUSTED_PROXIES = env_int("ZOKUSEI_TRUSTED_PROXIES", 0, minimum=0)
+# API tokens (accounts/tokens.py) stop working this many days after they were issued.
+ZOKUSEI_TOKEN_LIFETIME_DAYS = env_int("ZOKUSEI_TOKEN_LIFETIME_DAYS", 30, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", {"en", "ja"})
@@ -127,22 +149,25 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
+# Hashed, compressed file names (cached for ever by browsers) need `collectstatic` first, or
+# every {% static %} raises: on by default only for a site served to the network.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", _SERVES_THE_NETWORK)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 
-# --- Security (production defaults whenever DEBUG is off) -----------------------------------
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# --- Security (production defaults whenever the site is served to the network) --------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _SERVES_THE_NETWORK)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _SERVES_THE_NETWORK)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _SERVES_THE_NETWORK)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _SERVES_THE_NETWORK else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _SERVES_THE_NETWORK)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _SERVES_THE_NETWORK)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets X-Forwarded-Proto itself (docker-compose's web service).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -150,9 +175,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: the first class names the challenge of a 401 (an expired token answers 401
+    # with `WWW-Authenticate: Token`; with the session class first, DRF answers 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Bounded bodies, no NUL or lone surrogate in any text (config/parsers.py).
@@ -212,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "resend-stalled-training-runs": {"task": "ml.tasks.resend_stalled_runs", "schedule": 60.0},
     "prune-old-artifacts": {"task": "ml.tasks.prune_artifacts", "schedule": 24 * 3600.0},
     "train-after-enough-decisions": {"task": "ml.tasks.train_if_enough_decisions", "schedule": 300.0},
+    # Messages the broker could not take when they were sent (ml/outbox.py), sent again soon.
+    "send-unsent-tasks": {"task": "ml.tasks.send_unsent", "schedule": 30.0},
 }
 # Long tasks: a crashed worker's task goes back to the queue; no worker hoards tasks.
 CELERY_TASK_ACKS_LATE = True
@@ -221,12 +250,20 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 24 * 3600, minimum=60
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60, minimum=30)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that sends a task after commit waits at most about a second for a broker that is
+# down; the task is then kept in the database and sent again by beat (ml/outbox.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Zokusei --------------------------------------------------------------------------------
 ZOKUSEI_MODEL_DIR = Path(env_str("ZOKUSEI_MODEL_DIR", str(VAR_DIR / "models")))
 ZOKUSEI_DEFAULT_ENCODER = env_str("ZOKUSEI_DEFAULT_ENCODER", "cl-tohoku/bert-base-japanese-v3")
 ZOKUSEI_DEVICE = env_choice("ZOKUSEI_DEVICE", "auto", {"auto", "cpu", "cuda"})
+# GPUs each training worker sees: a run may ask for cuda:0 .. cuda:N-1 (ml/runs.py).
+ZOKUSEI_TRAINING_GPUS = env_int("ZOKUSEI_TRAINING_GPUS", 1, minimum=0)
+# Folders under which staff may name a local encoder for a run (the API, the staff form);
+# hub names (org/name) are always allowed, the operator's command line may name any folder.
+ZOKUSEI_ENCODER_DIRS = [Path(p) for p in env_list("ZOKUSEI_ENCODER_DIRS", [str(VAR_DIR)])]
 # bf16 scoring is faster on GPUs, but a product's scores then depend slightly on the other
 # products of its batch (ml/xmc/model.py); fp32 keeps suggestions independent of chunking.
 ZOKUSEI_INFERENCE_BF16 = env_bool("ZOKUSEI_INFERENCE_BF16", False)
@@ -246,16 +283,6 @@ ZOKUSEI_DEMO_ENCODER = env_str("ZOKUSEI_DEMO_ENCODER", None)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Messages the broker could not take when they were sent (ml/outbox.py), sent again soon.
-    "send-unsent-tasks": {"task": "ml.tasks.send_unsent", "schedule": 30.0},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
-# A request that sends a task after commit waits at most about a second for a broker that is
-# down; the task is then kept in the database and sent again by beat (ml/outbox.py).
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-# GPUs each training worker sees: a run may ask for cuda:0 .. cuda:N-1 (ml/runs.py).
-ZOKUSEI_TRAINING_GPUS = env_int("ZOKUSEI_TRAINING_GPUS", 1, minimum=0)
-# Folders under which staff may name a local encoder for a run (the API, the staff form);
-# hub names (org/name) are always allowed, the operator's command line may name any folder.
-ZOKUSEI_ENCODER_DIRS = [Path(p) for p in env_list("ZOKUSEI_ENCODER_DIRS", [str(VAR_DIR)])]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -211,3 +212,16 @@ def activate_and_score(version: ModelVersion, on_progress) -> float:
 
 def needs_scoring(version: ModelVersion) -> bool:
     return not version.is_active or not Suggestion.objects.filter(model_version=version).exists()
+
+
+def serving_environment() -> dict:
+    """The environment of the demo's web server and worker: the demo banner on, and DEBUG off
+    whatever the shell says, so that a visitor gets the site's own error pages, never Django's
+    debug pages (which show settings and code)."""
+    return dict(os.environ, ZOKUSEI_DEMO="1", DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings")
+
+
+def collect_static_files() -> None:
+    """With DEBUG off, runserver serves no static files; WhiteNoise serves STATIC_ROOT, which
+    this fills (on a rerun, only changed files are copied)."""
+    call_command("collectstatic", interactive=False, verbosity=0)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import review, staff
+from .views import access, review, staff
 
 pages = [
     path("", review.home, name="home"),
@@ -44,11 +44,7 @@ pages = [
 
 urlpatterns = [
     # Outside the namespace: settings.LOGIN_URL and LOGOUT_REDIRECT_URL name them "login".
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="frontend/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", access.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include((pages, "frontend"))),
 ]

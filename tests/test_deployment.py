@@ -39,3 +39,12 @@ def test_the_image_copies_every_file_the_package_build_reads():
             copied.update(line.split()[1:-1])
     assert needed <= copied, f"Dockerfile does not COPY {sorted(needed - copied)}"
     assert all((ROOT / name).is_file() for name in needed)
+
+
+def test_production_brings_its_own_secret_key_and_counts_clients_behind_its_proxy():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["web"]["environment"]
+    assert env["DEBUG"] == "0" and env["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    # Behind the TLS proxy, REMOTE_ADDR is the proxy's: the lockout must count clients by the
+    # address the proxy forwards, or 20 failures anywhere would lock every client out.
+    assert env["SECURE_PROXY_SSL_HEADER"] == "1" and env["ZOKUSEI_TRUSTED_PROXIES"] == "1"

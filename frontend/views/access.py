@@ -1,9 +1,11 @@
 """Who may open which page: sign-in for everything, staff for the staff pages."""
 from functools import wraps
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from accounts.forms import LockoutAuthenticationForm
 from accounts.roles import is_staff_member
 
 
@@ -16,3 +18,18 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page with the lockout (accounts/lockout.py): a locked-out client gets
+    the page again with how long the lock lasts, as 429 Too Many Requests."""
+
+    template_name = "frontend/login.html"
+    authentication_form = LockoutAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked_for_minutes:
+            response.status_code = 429
+        return response

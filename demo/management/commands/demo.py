@@ -132,8 +132,8 @@ class Command(BaseCommand):
         host, _, port = addr.rpartition(":")
         if not _port_free(host or "127.0.0.1", int(port)):
             raise CommandError(f"{addr} is already in use: stop what runs there, or pass --addr 127.0.0.1:8001")
-        env = dict(os.environ, ZOKUSEI_DEMO="1", DJANGO_SETTINGS_MODULE="config.settings")
-        services = Services(settings.BASE_DIR, env)
+        steps.collect_static_files()
+        services = Services(settings.BASE_DIR, steps.serving_environment())
         try:
             services.start_worker()
             services.start_server(addr)
