@@ -170,5 +170,8 @@ def csv_lines(records, attributes):
 
 def _row(cells) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow([neutralised(cell) for cell in cells])
+    # The writer quotes cells holding its line terminator ("\n") but not a lone "\r", which a
+    # reader takes as the end of a line: a row holding one is quoted whole.
+    quoting = csv.QUOTE_ALL if any("\r" in cell for cell in cells) else csv.QUOTE_MINIMAL
+    csv.writer(out, lineterminator="\n", quoting=quoting).writerow([neutralised(cell) for cell in cells])
     return out.getvalue()

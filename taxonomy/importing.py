@@ -148,13 +148,15 @@ def _validate_attributes(items, problems) -> dict:
         if not isinstance(values, list):
             problems.add(item.line, f"{field}.values", "must be a list")
             values = []
+        # Values are checked even under a bad name, so that one pass reports every problem.
+        checked_values = _validate_values(values, field, name, problems)
         if name is None:
             continue
         if name in attributes:
             problems.add(item.line, f"{field}.name", f"duplicate attribute {name!r} (first on line {first_line[name]})")
             continue
         first_line[name] = item.line
-        attributes[name] = _validate_values(values, field, name, problems)
+        attributes[name] = checked_values
     return attributes
 
 

@@ -42,3 +42,35 @@ def test_it_adds_a_relevant_label_in_the_admin(admin_browser, tv, taxonomy, admi
 
     assert response.status_code == 302
     assert ProductLabel.objects.get().created_by == admin
+
+
+def _product_form(tv, **fields):
+    return {
+        "seller": tv.seller_id, "external_id": tv.external_id, "category": tv.category_id, "title": tv.title,
+        "description": "", "labels-TOTAL_FORMS": "0", "labels-INITIAL_FORMS": "0", **fields,
+    }
+
+
+def test_a_title_over_the_limit_is_refused_with_a_form_error_in_the_admin(admin_browser, tv):
+    from catalog.limits import MAX_TITLE_CHARS
+
+    title = "t" * (MAX_TITLE_CHARS + 1)
+    response = admin_browser.post(reverse("admin:catalog_product_change", args=[tv.pk]), _product_form(tv, title=title))
+
+    assert response.status_code == 200
+    assert f"Longer than {MAX_TITLE_CHARS:,} characters ({MAX_TITLE_CHARS + 1:,})." in response.content.decode()
+    tv.refresh_from_db()
+    assert tv.title == "TV"
+
+
+def test_a_nul_in_a_description_is_a_form_error_in_the_admin(admin_browser, tv):
+    response = admin_browser.post(reverse("admin:catalog_product_change", args=[tv.pk]), _product_form(tv, description="a\x00b"))
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_a_valid_edit_still_saves_in_the_admin(admin_browser, tv):
+    response = admin_browser.post(reverse("admin:catalog_product_change", args=[tv.pk]), _product_form(tv, title="Big TV"))
+    assert response.status_code == 302
+    tv.refresh_from_db()
+    assert tv.title == "Big TV"

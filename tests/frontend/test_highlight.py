@@ -26,3 +26,27 @@ def test_longer_matches_win():
 def test_it_escapes_everything_but_its_marks():
     html = highlight("<b>red</b> & <script>", {"red": 7, "<script>": 8})
     assert html == '&lt;b&gt;<mark data-suggestion="7">red</mark>&lt;/b&gt; &amp; <mark data-suggestion="8">&lt;script&gt;</mark>'
+
+
+def test_only_the_first_limit_characters_are_searched_and_the_rest_is_shown_plain(monkeypatch):
+    from frontend import highlight as module
+
+    searched = []
+    folded_with_offsets = module._folded_with_offsets
+    monkeypatch.setattr(module, "_folded_with_offsets", lambda text: searched.append(len(text)) or folded_with_offsets(text))
+    text = "red <b> " * 10_000
+
+    html = highlight(text, {"red": 1}, limit=100)
+
+    assert searched == [100]
+    assert html.count("<mark") == 13  # "red" starts at 0, 8, ..., 96
+    assert html.endswith("red &lt;b&gt; ")
+    assert len(html) == len(text.replace("<", "&lt;").replace(">", "&gt;")) + 13 * len('<mark data-suggestion="1"></mark>')
+
+
+def test_a_term_is_marked_a_bounded_number_of_times():
+    from frontend.highlight import MAX_MARKS_PER_TERM
+
+    spans = find_spans("赤" * 10_000, {"赤": 1, "赤赤": 2})
+    assert len(spans) <= 2 * MAX_MARKS_PER_TERM
+    assert spans[0] == (0, 2, 2)  # the longer term still wins where both match

@@ -167,3 +167,26 @@ def test_every_form_needs_the_csrf_token(alice, sneaker, sneaker_suggestions):
 
 def test_actions_need_post(alice_browser, sneaker, sneaker_suggestions):
     assert alice_browser.get(url("accept", sneaker.pk, sneaker_suggestions["red"].pk)).status_code == 405
+
+
+def test_a_huge_stored_title_renders_with_bounded_highlighting(alice_browser, sneaker, sneaker_suggestions, monkeypatch):
+    # given a product stored before the limits existed, with a 5 MB title
+    from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
+    from frontend import highlight
+
+    sneaker.title = "ＲＥＤ sneaker " * 400_000
+    sneaker.description = "赤 " * 100_000
+    sneaker.save()
+    searched = []
+    folded_with_offsets = highlight._folded_with_offsets
+    monkeypatch.setattr(highlight, "_folded_with_offsets", lambda text: searched.append(len(text)) or folded_with_offsets(text))
+
+    # when its page is viewed
+    response = alice_browser.get(url("product", sneaker.pk))
+
+    # then only the first characters are searched, and the whole text is there
+    assert response.status_code == 200
+    assert searched == [MAX_TITLE_CHARS, MAX_DESCRIPTION_CHARS]
+    content = response.content.decode()
+    assert content.count("ＲＥＤ") >= 400_000 and content.count("赤") >= 100_000
+    assert content.count(f'<mark data-suggestion="{sneaker_suggestions["red"].pk}">') < 1_000

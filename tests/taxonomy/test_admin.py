@@ -32,3 +32,68 @@ def test_it_shows_an_attribute_with_its_values(admin_browser, taxonomy):
     color = taxonomy.value("Color", "red").attribute
     page = admin_browser.get(reverse("admin:taxonomy_attribute_change", args=[color.pk])).content.decode()
     assert "coral" in page and "blue" in page
+
+
+def test_an_alias_with_a_nul_is_refused_with_a_form_error(admin_browser, taxonomy):
+    from taxonomy.models import AttributeValue
+
+    color = taxonomy.value("Color", "red").attribute
+    response = admin_browser.post(
+        reverse("admin:taxonomy_attributevalue_add"), {"attribute": color.pk, "name": "crimson", "aliases": "ok\nbad\x00alias"}
+    )
+    assert response.status_code == 200
+    assert "Alias 2: Contains a NUL character" in response.content.decode()
+    assert not AttributeValue.objects.filter(name="crimson").exists()
+
+
+def test_too_many_aliases_are_refused_with_a_form_error(admin_browser, taxonomy):
+    color = taxonomy.value("Color", "red").attribute
+    aliases = "\n".join(f"red {i}" for i in range(101))
+    response = admin_browser.post(
+        reverse("admin:taxonomy_attributevalue_add"), {"attribute": color.pk, "name": "crimson", "aliases": aliases}
+    )
+    assert response.status_code == 200
+    assert "101 aliases, more than the 100 a value may have." in response.content.decode()
+
+
+def test_a_name_that_normalises_past_255_characters_is_refused_in_the_admin(admin_browser, db):
+    from taxonomy.models import Attribute
+
+    response = admin_browser.post(
+        reverse("admin:taxonomy_attribute_add"), {"name": "㍿" * 100, "values-TOTAL_FORMS": "0", "values-INITIAL_FORMS": "0"}
+    )
+    assert response.status_code == 200
+    assert "Longer than 255 characters (400)" in response.content.decode()
+    assert not Attribute.objects.exists()
+
+
+def test_a_category_whose_path_would_not_fit_its_index_is_refused_in_the_admin(admin_browser, db):
+    from taxonomy.models import Category
+
+    parent = None
+    for depth in range(9):  # nine names of 250 characters: 2,258 bytes of path
+        parent = Category.objects.create(name=f"{depth}" + "x" * 249, parent=parent)
+    form = {"name": "y" * 200, "parent": parent.pk, "children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
+            "assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0"}
+    response = admin_browser.post(reverse("admin:taxonomy_category_add"), form)
+
+    assert response.status_code == 200
+    assert "Category path too long: the whole path is 2,459 bytes in UTF-8" in response.content.decode()
+    assert Category.objects.count() == 9
+
+
+def test_renaming_a_category_counts_the_paths_of_its_subcategories(admin_browser, db):
+    from taxonomy.models import Category
+
+    top = Category.objects.create(name="top")
+    parent = top
+    for depth in range(9):
+        parent = Category.objects.create(name=f"{depth}" + "x" * 249, parent=parent)
+    form = {"name": "t" * 200, "children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
+            "assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0"}
+    response = admin_browser.post(reverse("admin:taxonomy_category_change", args=[top.pk]), form)
+
+    assert response.status_code == 200
+    assert "counting its deepest subcategory" in response.content.decode()
+    top.refresh_from_db()
+    assert top.name == "top"
