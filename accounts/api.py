@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import lockout
-from .serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from .serializers import CredentialsSerializer, MeSerializer, TokenSerializer
 from .tokens import issue_token, revoke_token
 
 
@@ -28,12 +28,13 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(
-        request=TokenRequestSerializer,
+        description="A new token for this user name and password; the user's earlier token stops working.",
+        request=CredentialsSerializer,
         responses={200: TokenSerializer, 400: OpenApiResponse(description="wrong user name or password"),
                    429: OpenApiResponse(description="too many failed sign-ins: locked for a while (Retry-After)")},
     )
     def post(self, request):
-        credentials = TokenRequestSerializer(data=request.data)
+        credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         username, password = credentials.validated_data["username"], credentials.validated_data["password"]
         seconds = lockout.seconds_locked(request, username)
@@ -45,7 +46,7 @@ class TokenView(APIView):
         lockout.forget_failures(username)
         return Response(TokenSerializer(issue_token(user)).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(description="Revoke your own token.", request=None, responses={204: None})
     def delete(self, request):
         revoke_token(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -24,8 +24,9 @@ class MeSerializer(serializers.Serializer):
         return is_taxonomy_admin(user)
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    # (DRF's CharField refuses NUL and lone surrogates by itself.)
+class CredentialsSerializer(serializers.Serializer):
+    """A user name and password; DRF's CharField refuses NUL and lone surrogates by itself."""
+
     # As wide as AbstractUser.username; a longer one names no user.
     username = serializers.CharField(max_length=150, write_only=True)
     # Generous, but bounded: every character is hashed.

@@ -5,7 +5,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from django.conf import settings
 
 from demo import steps
 from demo.processes import Services

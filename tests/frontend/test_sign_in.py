@@ -36,3 +36,17 @@ def test_a_correct_password_still_signs_in_after_a_few_mistakes(client, alice):
         sign_in(client, "alice", "wrong")
 
     assert sign_in(client, "alice", "alice-password").status_code == 302
+
+
+def test_deleting_its_row_in_the_admin_lifts_a_lock(client, alice, admin):
+    from accounts.models import LoginFailures
+
+    for _ in range(5):
+        sign_in(client, "alice", "wrong")
+    row = LoginFailures.objects.get(scope="username", value="alice")
+    client.force_login(admin)
+
+    client.post(f"/admin/accounts/loginfailures/{row.pk}/delete/", {"post": "yes"})
+    client.logout()
+
+    assert sign_in(client, "alice", "alice-password").status_code == 302
