@@ -1,0 +1,63 @@
+"""/healthz: the database decides health; the broker is reported, quickly, without failing it."""
+import time
+
+import pytest
+
+from ml.models import UnsentTask
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_reports_a_reachable_broker(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "unsent_tasks": 0}
+
+
+@pytest.fixture
+def unreachable_broker():
+    from config.celery import app
+    from conftest import reset_broker_connections
+
+    url, options = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url, app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
+    reset_broker_connections(app)
+    yield app
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
+    reset_broker_connections(app)
+
+
+def test_it_reports_an_unreachable_broker_and_the_kept_messages_without_hanging(client, unreachable_broker):
+    UnsentTask.objects.create(task="ml.tasks.score_catalogue", args=[1])
+
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+
+    # still 200: the web server works and keeps what it cannot send; a 503 would take it out of service
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded" and body["broker"].startswith("unreachable: ")
+    assert body["unsent_tasks"] == 1
+    assert elapsed < 5
+
+
+def test_a_broker_that_does_not_answer_is_given_up_on(monkeypatch):
+    from config import health
+    from config.celery import app
+
+    class Silent:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def ensure_connection(self, **kwargs):
+            time.sleep(30)
+
+    monkeypatch.setattr(app, "connection_for_write", lambda: Silent())
+    started = time.monotonic()
+    assert health.broker_problem(timeout=0.3) == "no answer within 0.3 s"
+    assert time.monotonic() - started < 2
