@@ -1,18 +1,18 @@
 from django.contrib import admin
 
-from .models import ModelVersion, TrainingRun, TrainingSnapshot
+from .models import ModelVersion, TrainingRun, TrainingSnapshot, UnsentTask
 
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "stage", "percent", "requested_by", "created_at", "finished_at")
+    list_display = ("id", "status", "stage", "percent", "attempts", "requested_by", "created_at", "finished_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in TrainingRun._meta.fields]
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("id", "is_active", "encoder", "label_count", "created_at", "activated_at")
+    list_display = ("id", "is_active", "encoder", "label_count", "created_at", "activated_at", "scoring_error")
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
 
 
@@ -20,3 +20,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
 class TrainingSnapshotAdmin(admin.ModelAdmin):
     list_display = ("id", "created_at", "product_count", "train_count", "heldout_count", "negative_count")
     readonly_fields = [f.name for f in TrainingSnapshot._meta.fields]
+
+
+@admin.register(UnsentTask)
+class UnsentTaskAdmin(admin.ModelAdmin):
+    """Messages the broker refused (it was down); beat sends them again (ml/outbox.py)."""
+
+    list_display = ("id", "task", "args", "attempts", "created_at", "last_error")
+    readonly_fields = [f.name for f in UnsentTask._meta.fields]
