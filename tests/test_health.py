@@ -4,6 +4,7 @@ import time
 import pytest
 
 from ml.models import UnsentTask
+from tests.pipeline.conftest import unreachable_broker  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -13,19 +14,6 @@ def test_it_reports_a_reachable_broker(client):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "unsent_tasks": 0}
-
-
-@pytest.fixture
-def unreachable_broker():
-    from config.celery import app
-    from conftest import reset_broker_connections
-
-    url, options = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
-    reset_broker_connections(app)
-    yield app
-    app.conf.broker_url, app.conf.broker_transport_options = url, options
-    reset_broker_connections(app)
 
 
 def test_it_reports_an_unreachable_broker_and_the_kept_messages_without_hanging(client, unreachable_broker):

@@ -113,6 +113,27 @@ def eager_celery(settings):
     app.conf.task_always_eager = False
 
 
+# A Redis URL on a port where nothing listens: every connection is refused at once.
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    """The Celery app's broker is unreachable for the test (then restored)."""
+    from config.celery import app
+    from conftest import reset_broker_connections
+
+    url, options = app.conf.broker_url, app.conf.broker_transport_options
+    # Celery reads the CELERY_BROKER_URL environment variable before its own setting (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
+    app.conf.broker_url, app.conf.broker_transport_options = UNREACHABLE_BROKER, {}
+    reset_broker_connections(app)
+    yield app
+    monkeypatch.undo()
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
+    reset_broker_connections(app)
+
+
 @pytest.fixture
 def celery_worker(isolated_broker):
     """A real Celery worker (in a thread) consuming every queue of the configured broker.

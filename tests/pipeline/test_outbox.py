@@ -13,19 +13,6 @@ from ml.tasks import score_products_on_commit, withdraw_irrelevant
 
 
 @pytest.fixture
-def unreachable_broker():
-    from config.celery import app
-    from conftest import reset_broker_connections
-
-    url, options = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
-    reset_broker_connections(app)
-    yield app
-    app.conf.broker_url, app.conf.broker_transport_options = url, options
-    reset_broker_connections(app)
-
-
-@pytest.fixture
 def sent(monkeypatch):
     """What reaches the (working again) broker, by task name."""
     messages = []
