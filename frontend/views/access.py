@@ -30,6 +30,7 @@ class SignInView(auth_views.LoginView):
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        if form.locked_for_minutes:
+        if form.locked_seconds:
             response.status_code = 429
+            response["Retry-After"] = str(form.locked_seconds)
         return response
