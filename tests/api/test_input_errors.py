@@ -1,7 +1,6 @@
 """Inputs that crashed the API (500) and now answer 404 or 400 naming the field or parameter."""
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework import status
 
 from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_LABELS_PER_PRODUCT, MAX_TITLE_CHARS
