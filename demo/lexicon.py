@@ -3,7 +3,7 @@
 Everything here is plain data: the category tree of a small Japanese marketplace, its
 attributes with canonical values and the other ways sellers write them (aliases), the
 sentences values appear in, and the product lines whose name implies a value without writing
-it. Brands and product lines are invented. demo/generator.py turns this into a taxonomy and
+it. Brands and product lines are invented. demo/generator/ turns this into a taxonomy and
 products, and extends it procedurally for larger sizes (--paper-scale).
 """
 
@@ -236,6 +236,11 @@ FILLERS = [
     "在庫限りの特別価格。",
     "",
 ]
+
+# The brand attribute: its name and the sentences a brand appears in; its values are the
+# brands below, merged over the top categories.
+BRAND = "ブランド"
+BRAND_SENTENCES = ["ブランド:{v}", "{v}の人気モデル。", "メーカー:{v}"]
 
 # Brands, by top category: {canonical: [aliases]}. All invented.
 BRANDS = {

@@ -1,10 +1,12 @@
 """The catalogue generator on its own (no database): formats, determinism, sizes, streaming."""
+import copy
+import hashlib
 import json
 import unicodedata
 
 import pytest
 
-from demo import generator
+from demo import generator, lexicon
 from demo.generator import PAPER_SCALE, CatalogSpec, build_taxonomy, iter_products, make_product, spec_with, write_catalog
 from demo.surface import full_width, half_width_kana
 
@@ -153,3 +155,48 @@ def test_stats_count_what_was_written(tmp_path):
     assert "products: 300" in text
     assert f"withheld labels: {stats.positives - stats.imported}" in text
     assert generator.CatalogStats is type(stats)
+
+
+# sha256 (first 16 hex digits) of each file, recorded before demo/generator.py was split into
+# the demo/generator/ package. The catalogues of docs/benchmarks.md come from this generator,
+# so its output changes only on purpose: when it does, record the new digests here.
+RECORDED = [
+    (SMALL, {"taxonomy.json": "c9cb19c14f42e584", "products.jsonl": "9cafba595232a740",
+             "truth.jsonl": "2bb06c67d23de6e3", "stats.txt": "165fd462e8f5a0d4"}),
+    # Synthetic leaves, categories and attributes beyond the hand-written taxonomy.
+    (CatalogSpec(products=200, seed=5, top_categories=12, leaf_categories=60, attributes=60, labels=400,
+                 relevant_labels=80, sellers=3),
+     {"taxonomy.json": "9baac8b36fb90ec8", "products.jsonl": "50a64f47db7fa2a0",
+      "truth.jsonl": "cb17182921b45dc0", "stats.txt": "fb80196e762137bc"}),
+    # The hand-written taxonomy trimmed to fewer leaves, attributes and labels.
+    (CatalogSpec(products=100, seed=11, leaf_categories=5, attributes=6, labels=40),
+     {"taxonomy.json": "2a4a1211f349213d", "products.jsonl": "0bf07b8341234aaa",
+      "truth.jsonl": "f15fc6c541bfacb5", "stats.txt": "74d26c6b196d4ac7"}),
+]
+
+
+@pytest.mark.parametrize("spec, digests", RECORDED, ids=["demo", "synthetic", "trimmed"])
+def test_a_fixed_spec_writes_the_recorded_bytes(tmp_path, spec, digests):
+    write_catalog(tmp_path, spec)
+    written = {name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()[:16] for name in digests}
+    assert written == digests
+
+
+def test_the_package_keeps_the_names_other_code_imports():
+    # demo.steps, the generate_catalog command and the tests import these from demo.generator.
+    for name in ("PAPER_SCALE", "CatalogSpec", "CatalogStats", "Taxonomy", "Leaf", "Line", "BRAND",
+                 "build_taxonomy", "iter_products", "make_product", "spec_with", "write_catalog"):
+        assert hasattr(generator, name), name
+        assert name in generator.__all__, name
+
+
+def test_a_trimmed_taxonomy_leaves_the_lexicon_and_other_taxonomies_as_they_were():
+    # Trimming labels removed values from lists the categories shared with lexicon.TREE, so
+    # every later build in the same process (and taxonomies built before) lost them too.
+    tree = copy.deepcopy(lexicon.TREE)
+    earlier = build_taxonomy(SMALL)
+    earlier_json = json.dumps(earlier.to_json(), ensure_ascii=False)
+    build_taxonomy(CatalogSpec(products=10, leaf_categories=5, attributes=6, labels=40))
+    assert lexicon.TREE == tree
+    assert json.dumps(earlier.to_json(), ensure_ascii=False) == earlier_json
+    assert json.dumps(build_taxonomy(SMALL).to_json(), ensure_ascii=False) == earlier_json
