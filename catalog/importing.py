@@ -2,7 +2,8 @@
 catalogue.
 
 `import_products(file, ...)` reads a binary, seekable file twice:
-1. validation, streaming line by line: every problem (not UTF-8, invalid JSON, missing field,
+1. validation, streaming line by line: every problem (not UTF-8, invalid JSON, missing or
+   unknown field, text over the limits of catalog/limits.py or that the database cannot hold,
    unknown category, unknown or irrelevant label, duplicate id, a seller the importer may not
    write) is collected with its line number; any problem refuses the whole file (FileRefused);
 2. writing, streaming again in batches of bulk operations, inside one transaction.
