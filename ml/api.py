@@ -29,7 +29,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "requested_by", "created_at", "started_at", "finished_at", "parameters", "status",
             "cancel_requested", "snapshot", "stage", "epoch", "total_epochs", "step", "total_steps", "percent",
-            "loss_history", "throughput", "heartbeat_at", "worker", "error", "metrics", "comparison", "model_version",
+            "loss_history", "throughput", "heartbeat_at", "worker", "attempts", "error", "metrics", "comparison",
+            "model_version",
         ]
         read_only_fields = [name for name in fields if name != "parameters"]
 
@@ -49,7 +50,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         model = ModelVersion
         fields = [
             "id", "run", "created_at", "artifact_uri", "checksum", "encoder", "label_count", "taxonomy_revision",
-            "metrics", "is_active", "activated_at", "previous_active",
+            "metrics", "is_active", "activated_at", "previous_active", "scoring_error", "scoring_error_at",
         ]
         read_only_fields = fields
 

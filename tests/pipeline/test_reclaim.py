@@ -169,6 +169,20 @@ def test_staff_see_a_scoring_error_on_the_versions_page(client, staff, registere
     assert "does not match its recorded checksum" in page.content.decode()
 
 
+def test_staff_see_a_scoring_error_and_run_attempts_in_the_api(staff_api, registered_version):
+    version = registered_version("v")
+    ModelVersion.objects.filter(pk=version.pk).update(scoring_error="the artifact was missing",
+                                                      scoring_error_at=timezone.now())
+
+    run, _ = killed_run({}, attempts=2)
+
+    answer = staff_api.get(reverse("model-version-detail", kwargs={"pk": version.pk})).json()
+    run_answer = staff_api.get(reverse("training-run-detail", kwargs={"pk": run.pk})).json()
+
+    assert answer["scoring_error"] == "the artifact was missing" and answer["scoring_error_at"]
+    assert run_answer["attempts"] == 2
+
+
 def test_a_successful_scoring_clears_an_earlier_error(catalogue, registered_version):
     version = registered_version("v")
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True, scoring_error="the artifact was missing")
