@@ -8,10 +8,14 @@ keeps its keys ({"parameters": [...]}), so the answer says which field is wrong.
 A database constraint that refuses a write (two people changing the same thing at the same
 moment, where the domain function's locks did not already serialise them) is a 409 Conflict,
 not a 500: nothing was written, and trying again sees the other change.
+
+A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413 that gives the limit (Django would answer
+its own HTML 400 page, which an API client cannot read).
 """
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import status
@@ -27,6 +31,11 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class BodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
@@ -35,4 +44,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         log.warning("conflicting write answered 409: %s", exc)
         exc = Conflict()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
+                           "send files as a multipart upload (products/import/) instead.")
     return drf_exception_handler(exc, context)

@@ -4,7 +4,7 @@
 (a 500) before any serializer runs; no API body needs more than a few levels (the deepest is a
 training run's `parameters` object), so deeper bodies are refused before parsing. The size is
 bounded before this: DRF hands JSON and form parsers `request.body`, which Django refuses past
-DATA_UPLOAD_MAX_MEMORY_SIZE (RequestDataTooBig, a 400). File uploads (imports) are multipart
+DATA_UPLOAD_MAX_MEMORY_SIZE (RequestDataTooBig, a JSON 413 by config/api_errors.py). File uploads (imports) are multipart
 and not counted against it.
 
 Every string of a JSON body, keys included, and every form field is asked `text_problem`

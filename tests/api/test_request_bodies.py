@@ -45,13 +45,14 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
     assert json_depth("") == 0
 
 
-def test_a_json_body_over_the_upload_limit_is_refused(alice_api, taxonomy, settings):
+def test_a_json_body_over_the_upload_limit_is_refused_with_a_json_413_giving_the_limit(alice_api, taxonomy, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     alice_api.raise_request_exception = False
 
     response = _post_json(alice_api, reverse("product-list"), json.dumps(_product(taxonomy, description="x" * 2_000)))
 
-    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.status_code == status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    assert "1,000 bytes" in response.json()["detail"]
     assert not Product.objects.exists()
 
 
