@@ -50,7 +50,7 @@ class ProductForm(forms.ModelForm):
     """The limits of catalog/limits.py, as for imports and the API: a 50 MB title entered
     here would be highlighted on every view of the product page."""
 
-    LIMITS = {"external_id": MAX_EXTERNAL_ID_CHARS, "title": MAX_TITLE_CHARS, "description": MAX_DESCRIPTION_CHARS}
+    LIMITS = (("external_id", MAX_EXTERNAL_ID_CHARS), ("title", MAX_TITLE_CHARS), ("description", MAX_DESCRIPTION_CHARS))
 
     class Meta:
         model = Product
@@ -58,7 +58,7 @@ class ProductForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for name, limit in self.LIMITS.items():
+        for name, limit in self.LIMITS:
             if isinstance(data.get(name), str) and (problem := text_problem(data[name], limit)):
                 self.add_error(name, f"{problem[0].upper()}{problem[1:]}.")
         return data
