@@ -15,6 +15,11 @@ JA = {
     "“%(name)s” is not a value of %(attribute)s that this category allows.":
         "「%(name)s」は、このカテゴリで使える %(attribute)s の値ではありません。",
     "Search %(counter)s value": "%(counter)s 件の値から検索",
+    "Too many failed sign-ins for this user name or from this address. Try again in %(minutes)d minute.":
+        "このユーザー名またはこのアドレスからのサインイン失敗が多すぎます。%(minutes)d 分後にもう一度お試しください。",
+    "Attempts": "試行回数",
+    "The run was started over after its worker was lost": "ワーカーが失われたため、この実行は最初からやり直されました",
+    "Scoring failed": "スコアリング失敗",
     "Artifact removed": "成果物は削除済み",
     "The confidence must be between 0 and 1.": "確信度は 0 から 1 の間で指定してください。",
     "Micro precision": "マイクロ適合率",

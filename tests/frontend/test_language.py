@@ -50,3 +50,13 @@ def test_no_message_is_left_out_of_the_japanese_catalogue_as_fuzzy():
     with translation.override("ja"):
         assert translation.gettext("Undone: %(count)d suggestions are pending again.").startswith("取り消しました")
         assert translation.ngettext("Search %(counter)s value", "Search %(counter)s values", 40) == "%(counter)s 件の値から検索"
+
+
+def test_the_sign_in_lockout_is_explained_in_japanese(client, alice):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "alice", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="ja")
+
+    page = client.post(reverse("login"), {"username": "alice", "password": "alice-password"}, HTTP_ACCEPT_LANGUAGE="ja")
+
+    assert page.status_code == 429
+    assert "サインイン失敗が多すぎます" in page.content.decode()
