@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from .exporting import export_taxonomy
 from .importing import import_taxonomy
 from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
-from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision, path_key_problem
+from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision, category_path_problem
 from .names import PATH_SEPARATOR, normalize_name
 from .problems import FileRefused
 from .relevance import relevance_index
@@ -60,17 +60,10 @@ class CategoryForm(forms.ModelForm):
             return data
         parent = data.get("parent", self.instance.parent if self.instance.parent_id else None)
         key = normalize_name(data["name"]) if parent is None else parent.path_key + PATH_SEPARATOR + normalize_name(data["name"])
-        problem = path_key_problem(key + self._longest_subpath())
+        problem = category_path_problem(key, self.instance.pk)
         if problem:
-            raise ValidationError(f"Category path too long: {problem} (counting its deepest subcategory).")
+            raise ValidationError(f"Category path too long: {problem}.")
         return data
-
-    def _longest_subpath(self) -> str:
-        if self.instance.pk is None:
-            return ""
-        old = Category.objects.filter(pk=self.instance.pk).values_list("path_key", flat=True).first() or ""
-        below = Category.objects.filter(path_key__startswith=old + PATH_SEPARATOR).values_list("path_key", flat=True)
-        return max((key[len(old):] for key in below.iterator()), key=lambda k: len(k.encode()), default="")
 
 
 class CategoryAttributeInline(admin.TabularInline):

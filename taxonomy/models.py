@@ -25,6 +25,23 @@ def path_key_problem(key: str) -> str | None:
     return None
 
 
+def category_path_problem(key: str, category_pk: int | None = None) -> str | None:
+    """Why a category cannot take the path `key`, counting the deepest subcategory it carries
+    along when an existing category (`category_pk`) is renamed or moved; None when it can.
+    The admin's form and the API's serializer both ask this."""
+    problem = path_key_problem(key + _longest_subpath(category_pk))
+    return f"{problem} (counting its deepest subcategory)" if problem else None
+
+
+def _longest_subpath(category_pk: int | None) -> str:
+    if category_pk is None:
+        return ""
+    old = Category.objects.filter(pk=category_pk).values_list("path_key", flat=True).first() or ""
+    below = Category.objects.filter(path_key__startswith=old + PATH_SEPARATOR).values_list("path_key", flat=True)
+    return max((key[len(old):] for key in below.iterator()), key=lambda k: len(k.encode("utf-8", "surrogatepass")),
+               default="")
+
+
 class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     name = models.CharField(max_length=255)

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS
-from .models import Attribute, AttributeValue, Category, CategoryAttribute
+from .models import Attribute, AttributeValue, Category, CategoryAttribute, category_path_problem
 from .names import PATH_SEPARATOR, normalize_name
 
 
@@ -47,6 +47,9 @@ class CategorySerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"parent": "A category cannot move under itself or its descendants."})
         if clash.exists():
             raise serializers.ValidationError({"name": "This parent already has a category of that name."})
+        problem = category_path_problem(key, getattr(self.instance, "pk", None))
+        if problem:
+            raise serializers.ValidationError({"name": f"Category path too long: {problem}."})
         return data
 
 

@@ -110,3 +110,34 @@ def test_it_exports_the_taxonomy_to_any_signed_in_user(nobody_api, taxonomy):
     response = nobody_api.get(reverse("taxonomy-export"))
     assert response.status_code == 200
     assert json.loads(response.content) == SMALL_TAXONOMY
+
+
+def test_a_category_whose_path_would_not_fit_its_index_is_refused_with_the_field(admin_api, taxonomy):
+    # Nine levels of 255-character names are 2,303 bytes; a tenth passes the 2,400 bound that
+    # keeps path_key under PostgreSQL's B-tree entry limit (a 500 before, on PostgreSQL).
+    parent = None
+    for level in range(9):
+        answer = admin_api.post(reverse("category-list"), {"name": f"{level}" * 255, "parent": parent}, format="json")
+        assert answer.status_code == 201, answer.json()
+        parent = answer.json()["id"]
+    count = Category.objects.count()
+
+    refused = admin_api.post(reverse("category-list"), {"name": "x" * 255, "parent": parent}, format="json")
+
+    assert refused.status_code == 400 and "Category path too long" in refused.json()["name"][0]
+    assert Category.objects.count() == count
+
+
+def test_renaming_a_category_counts_the_path_of_its_deepest_subcategory(admin_api, taxonomy):
+    # 2,303 bytes below the top's first character; 255 あ (765 bytes) for its 255 ASCII ones
+    # would carry the deepest path past the bound, 50 (150 bytes) would not.
+    parent = None
+    for level in range(9):
+        parent = admin_api.post(reverse("category-list"), {"name": f"{level}" * 255, "parent": parent}, format="json").json()["id"]
+    top = Category.objects.get(depth=0, name="0" * 255)
+
+    refused = admin_api.patch(reverse("category-detail", args=[top.pk]), {"name": "あ" * 255}, format="json")
+    accepted = admin_api.patch(reverse("category-detail", args=[top.pk]), {"name": "あ" * 50}, format="json")
+
+    assert refused.status_code == 400 and "deepest subcategory" in refused.json()["name"][0]
+    assert accepted.status_code == 200
