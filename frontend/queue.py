@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
-from django.db.models.functions import Abs
+from django.db.models.functions import Abs, Substr
 
 from catalog.models import SuggestionStatus
 from catalog.review import visible_products, visible_suggestions
@@ -97,6 +97,8 @@ def search_variants(text: str) -> list[str]:
 # a page usually costs one small index range scan. Later queries read twice as many as the
 # one before, so a product with many suggestions never costs more than a few round trips.
 CHUNK = 500
+# Characters of a title a queue row shows (the template truncates to this).
+TITLE_CHARS_SHOWN = 90
 
 
 def _products_in_order(suggestions, sort, needed):
@@ -150,7 +152,15 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
         keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids[:size]))}
         rows = [keyed[pk] for pk in ids[:size] if pk in keyed]
         has_next = len(ids) > size
-    products = visible_products(user).select_related("category", "seller").in_bulk([row["product_id"] for row in rows])
+    # A row shows 90 characters of the title: read only those, never a stored title or
+    # description of megabytes (older rows may predate catalog/limits.py).
+    products = (
+        visible_products(user)
+        .select_related("category", "seller")
+        .defer("title", "description")
+        .annotate(title_start=Substr("title", 1, TITLE_CHARS_SHOWN + 1))
+        .in_bulk([row["product_id"] for row in rows])
+    )
     for row in rows:
         row["product"] = products[row["product_id"]]
     return QueuePage(number=number, rows=rows, has_next=has_next)

@@ -97,3 +97,19 @@ def test_the_queue_page_shows_filters_and_rows(client, alice, shelf):
 def test_the_queue_needs_signing_in(client):
     response = client.get(reverse("frontend:queue"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_huge_stored_title_is_read_only_as_far_as_the_row_shows_it(client, alice, shelf):
+    # Stored before the catalogue's limits existed: the queue must not load megabytes per row.
+    from catalog.models import Product
+
+    Product.objects.filter(pk=shelf["unsure"].pk).update(title="巨" * 2_000_000, description="x" * 2_000_000)
+
+    rows = queue_page(alice, QueueFilters()).rows
+    client.force_login(alice)
+    page = client.get(reverse("frontend:queue")).content.decode()
+
+    unsure = next(row["product"] for row in rows if row["product_id"] == shelf["unsure"].pk)
+    assert "title" in unsure.get_deferred_fields() and "description" in unsure.get_deferred_fields()
+    assert unsure.title_start == "巨" * 91
+    assert "巨" * 89 + "…" in page and "巨" * 91 not in page
