@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from catalog.models import Decision, DecisionAction, Product, ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.models import Category
+from taxonomy.names import split_path_key
 from taxonomy.relevance import relevance_index
 
 
@@ -52,7 +53,7 @@ def completeness_rows():
         possible = count * len(attributes)
         rows.append(
             {
-                "category": names.get(category_id, "").replace("\x1f", " › "),
+                "category": " › ".join(split_path_key(names.get(category_id, ""))),
                 "products": count,
                 "attributes": len(attributes),
                 "filled": have,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Decision, Product, ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.exporting import taxonomy_document
 from taxonomy.models import Category
+from taxonomy.names import split_path_key
 from taxonomy.signals import current_revision
 
 from .artifacts import artifact_checksum
@@ -99,7 +100,7 @@ def _write_products(folder: Path, seed: int, fraction: float, cutoff) -> dict:
                 pos, neg = positives.get(product.pk, []), negatives.get(product.pk, [])
                 if not pos and not neg:
                     continue  # unannotated: all-negative targets would teach the model to say nothing
-                document = {**product_document(product, paths[product.category_id].split("\x1f")), "labels": sorted(pos)}
+                document = {**product_document(product, split_path_key(paths[product.category_id])), "labels": sorted(pos)}
                 if neg:
                     document["negatives"] = sorted(neg)
                 held = bool(pos) and is_held_out(seed, product.pk, fraction)

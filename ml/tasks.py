@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from catalog.models import Product, Decision
 from taxonomy.models import Category
+from taxonomy.names import split_path_key
 
 from django.utils import timezone
 
@@ -221,7 +222,7 @@ def score_products(self, version_id: int, product_ids: list[int]) -> int:
         raise self.retry(exc=error, countdown=SCORING_RETRY_DELAY * 2 ** self.request.retries)
     if version.scoring_error:
         ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
-    documents = [product_document(p, paths[p.category_id].split("\x1f")) for p in products]
+    documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
     # Products in categories the version was not trained on get no suggestions from it.
     predictions = list(model.predict(documents, on_unknown="skip"))
     return apply_predictions(version, products, predictions)

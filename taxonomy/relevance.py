@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .inheritance import inherit_relevance
 from .models import AttributeValue, Category, CategoryAttribute, TaxonomyRevision
 
 _EMPTY = frozenset()
@@ -72,19 +73,7 @@ def build_index(key=None) -> RelevanceIndex:
             own[subset_assignments[assignment_id]].add(value_id)
 
     parents = dict(Category.objects.values_list("id", "parent_id"))
-    by_category = {}
-    for category_id in parents:
-        # Walk up to the nearest category already done, then down again giving each its set.
-        chain, current = [], category_id
-        while current is not None and current not in by_category and current not in chain:
-            chain.append(current)
-            current = parents.get(current)
-        inherited = by_category.get(current, _EMPTY)
-        for member in reversed(chain):
-            own_values = own.get(member)
-            if own_values and not own_values <= inherited:
-                inherited = frozenset(inherited | own_values)
-            by_category[member] = inherited
+    by_category = inherit_relevance(parents, own)
     ids = {pair: value_id for value_id, pair in names.items()}
     return RelevanceIndex(key=key, by_category=by_category, names=names, ids=ids)
 

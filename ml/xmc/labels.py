@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
 import torch
 
+# The two Django-free modules of the taxonomy app that hold the rules this library shares
+# with the database: how names compare, and which labels a category inherits.
+from taxonomy.inheritance import inherit_relevance
+from taxonomy.names import normalize_name
+
 from .errors import DataError, TaxonomyError, UnknownCategoryError
 
 Label = tuple[str, str]
 Path = tuple[str, ...]
 
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_name(s: str) -> str:
-    """NFKC + whitespace collapsing, as names are compared in FORMATS.md."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(s))).strip()
 
 
 def normalize_path(path: Sequence[str]) -> Path:
@@ -101,12 +98,7 @@ class LabelSpace:
             for k in range(1, len(path)):
                 own.setdefault(path[:k], set())
         categories = sorted(own)
-        relevant = {}
-        for path in categories:
-            s = set()
-            for k in range(1, len(path) + 1):
-                s |= own[path[:k]]
-            relevant[path] = s
+        relevant = inherit_relevance({path: path[:-1] or None for path in categories}, own)
         labels = sorted(set().union(*relevant.values())) if relevant else []
         if not labels:
             raise TaxonomyError("empty label space: no category allows any attribute value")

@@ -98,3 +98,34 @@ def test_it_indexes_a_deep_and_wide_taxonomy(db):
     leaf = Category.objects.get(name="E77")
     assert len(index.by_category) == Category.objects.count() == 1 + 1500 * 3
     assert len(index.value_ids(leaf.pk)) == 20 + 2
+
+
+def _library_relevance(document) -> dict:
+    """(category path -> relevant pairs) as the model's label space computes it."""
+    from ml.xmc.labels import LabelSpace
+
+    space = LabelSpace.from_taxonomy(document)
+    return {path: {space.labels[i] for i in space.relevant(c)} for c, path in enumerate(space.categories)}
+
+
+def _database_relevance() -> dict:
+    from taxonomy.names import split_path_key
+
+    index = relevance_index()
+    return {tuple(split_path_key(key)): set(index.pairs(pk)) for pk, key in Category.objects.values_list("pk", "path_key")}
+
+
+def test_the_database_and_the_model_agree_on_every_categorys_relevant_labels(taxonomy):
+    from taxonomy.exporting import taxonomy_document
+
+    from ..conftest import SMALL_TAXONOMY
+
+    # A value added to an attribute assigned with "*" after the import: both must see it.
+    color = AttributeValue.objects.filter(attribute__name="Color").first().attribute
+    AttributeValue.objects.create(attribute=color, name="green")
+
+    database = _database_relevance()
+    assert database == _library_relevance(taxonomy_document())
+    # and on the file itself, before the edit, for every category the file names
+    original = _library_relevance(SMALL_TAXONOMY)
+    assert {path: pairs - {("Color", "green")} for path, pairs in database.items()} == original
