@@ -48,3 +48,12 @@ def test_production_brings_its_own_secret_key_and_counts_clients_behind_its_prox
     # Behind the TLS proxy, REMOTE_ADDR is the proxy's: the lockout must count clients by the
     # address the proxy forwards, or 20 failures anywhere would lock every client out.
     assert env["SECURE_PROXY_SSL_HEADER"] == "1" and env["ZOKUSEI_TRUSTED_PROXIES"] == "1"
+
+
+def test_ci_runs_the_deploy_check_with_production_settings_and_fails_on_warnings():
+    # tests/test_settings.py runs the same check under `make test`; CI runs it once more on its
+    # PostgreSQL, with a key of its own, so that a warning there stops the build too.
+    ci = (ROOT / ".ci" / "run").read_text()
+    step = ci[ci.index("manage.py check --deploy") - 400 : ci.index("manage.py check --deploy") + 60]
+    assert "--fail-level WARNING" in step and "DEBUG=0" in step and "ALLOWED_HOSTS=zokusei.example" in step
+    assert "set -euo pipefail" in ci

@@ -181,7 +181,18 @@
     window.setTimeout(poll, POLL_INTERVAL_MS);
   }
 
+  /* ---- bars: widths come from data-width (a percentage), not from style attributes,
+     which the Content-Security-Policy refuses (style-src 'self', config/settings.py) ---- */
+  function drawBars() {
+    document.querySelectorAll(".bar > span[data-width]").forEach(function (span) {
+      var percent = Number(span.getAttribute("data-width"));
+      if (!isFinite(percent)) percent = 0;
+      span.style.width = Math.max(0, Math.min(100, percent)) + "%";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    drawBars();
     var article = document.querySelector("article.product-review");
     if (article) setUpReview(article);
     var queue = document.querySelector("table.queue");
