@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml.xmc train | predict | evaluate | bench`` on FORMATS.md files."""
+"""Command line: ``python -m ml.xmc train | predict | evaluate | bench`` on docs/formats.md files."""
 from __future__ import annotations
 
 import argparse
@@ -50,7 +50,8 @@ TRAIN_SWITCHES = [
 ]
 
 
-def _add_train_options(ap: argparse.ArgumentParser) -> None:
+def add_train_options(ap: argparse.ArgumentParser) -> None:
+    """The TrainConfig options of `train` and `bench`; `manage.py train_model` offers the same."""
     d = TrainConfig()
     g = ap.add_argument_group("training options")
     g.add_argument("--encoder", help="Hugging Face encoder name or local folder (from_pretrained); "
@@ -67,7 +68,8 @@ def _add_train_options(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--config", help="JSON file of TrainConfig fields (command-line options win)")
 
 
-def config_from_args(a) -> TrainConfig:
+def train_options_from_args(a) -> dict:
+    """The TrainConfig fields given on the command line (a --config file first, options win)."""
     d = {}
     if a.config:
         with open(a.config, encoding="utf-8") as f:
@@ -82,7 +84,11 @@ def config_from_args(a) -> TrainConfig:
         d["classifier_per"] = a.classifier_per
     if a.gathered:
         d["gathered"] = {"auto": "auto", "yes": True, "no": False}[a.gathered]
-    return TrainConfig.from_dict(d)
+    return d
+
+
+def config_from_args(a) -> TrainConfig:
+    return TrainConfig.from_dict(train_options_from_args(a))
 
 
 def cmd_train(a) -> int:
@@ -163,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--taxonomy", required=True, help="taxonomy.json")
     t.add_argument("--train", required=True, help="training products (JSONL; optional 'negatives' key)")
     t.add_argument("--out", required=True, help="model folder to write")
-    _add_train_options(t)
+    add_train_options(t)
     t.set_defaults(func=cmd_train)
 
     p = sub.add_parser("predict", help="write predictions.jsonl", description="Score products with a model folder.")
@@ -204,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--doc-name", default=None, help="NAME in the markers (default: the bench folder's name)")
     b.add_argument("--limit-train", type=int, default=None, help="use only the first N training products (smoke runs)")
     b.add_argument("--limit-test", type=int, default=None, help="use only the first N test products (smoke runs)")
-    _add_train_options(b)
+    add_train_options(b)
     b.set_defaults(func=cmd_bench)
     return ap
 

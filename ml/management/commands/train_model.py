@@ -1,4 +1,6 @@
 """Start a training run from the command line, and optionally follow it to the end."""
+import argparse
+import json
 import time
 
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from tqdm import tqdm
 
 from ml import runs, versions
 from ml.models import RunStatus, TrainingRun
+from ml.xmc.cli import add_train_options, train_options_from_args
 
 # How often --wait polls the run's row (seconds).
 POLL_INTERVAL = 1.0
@@ -19,16 +22,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--encoder", help="Hugging Face name or local folder of the encoder (default: ZOKUSEI_DEFAULT_ENCODER)")
-        parser.add_argument("--epochs", type=int, help="passes over the training products")
-        parser.add_argument("--batch-size", type=int, help="products per optimiser step")
-        parser.add_argument("--max-length", type=int, help="maximum tokens of [CLS] title [SEP] description")
-        parser.add_argument("--lr", type=float, help="encoder learning rate")
-        parser.add_argument("--head-lr", type=float, help="head learning rate")
-        parser.add_argument("--seed", type=int, help="random seed (also fixes the snapshot's held-out part)")
-        parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default: ZOKUSEI_DEVICE)")
-        parser.add_argument("--no-label-masking", action="store_true", help="unmasked baseline: loss over all labels")
-        parser.add_argument("--classifier-per", choices=["leaf", "top"], help="per-category classifier baseline")
+        # The options of `python -m ml.xmc train`, from its own table (ml/xmc/cli.py); unset
+        # ones take the run's defaults (ZOKUSEI_DEFAULT_ENCODER, ZOKUSEI_DEVICE, TrainConfig).
+        add_train_options(parser)
         parser.add_argument(
             "--set", action="append", default=[], metavar="KEY=VALUE",
             help="any other ml.xmc TrainConfig option, e.g. --set threshold_strategy=global (value parsed as JSON when it can be)",
@@ -65,16 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"model version {version.pk} is now active; the catalogue is being scored")
 
     def _parameters(self, options):
-        import json
-
-        parameters = {}
-        simple = {"encoder": "encoder", "epochs": "epochs", "batch_size": "batch_size", "max_length": "max_length",
-                  "lr": "lr", "head_lr": "head_lr", "seed": "seed", "device": "device", "classifier_per": "classifier_per"}
-        for option, key in simple.items():
-            if options.get(option) is not None:
-                parameters[key] = options[option]
-        if options["no_label_masking"]:
-            parameters["label_masking"] = False
+        parameters = train_options_from_args(argparse.Namespace(**options))
         for item in options["set"]:
             key, sep, raw = item.partition("=")
             if not sep:
