@@ -5,9 +5,11 @@ from rest_framework import serializers
 
 from accounts.roles import is_staff_member
 from config.ids import IdField
+from config.result_serializers import counts_serializer
 from taxonomy.models import AttributeValue
 
 from .access import visible_sellers
+from .importing import ProductImportResult
 from .limits import MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_LABELS_PER_PRODUCT, MAX_TITLE_CHARS
 from .models import Product, ProductLabel, Seller
 from .products import create_product, update_product
@@ -136,14 +138,7 @@ class ProductImportSerializer(serializers.Serializer):
     )
 
 
-class ProductImportResultSerializer(serializers.Serializer):
-    lines = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    labels_added = serializers.IntegerField()
-    labels_removed = serializers.IntegerField()
-    sellers_created = serializers.IntegerField()
+ProductImportResultSerializer = counts_serializer(ProductImportResult, "ProductImportResultSerializer")
 
 
 class CatalogStatsSerializer(serializers.Serializer):

@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from config.result_serializers import counts_serializer
+
+from .importing import TaxonomyImportResult
 from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, category_path_problem
 from .names import PATH_SEPARATOR, normalize_name
@@ -140,14 +143,7 @@ class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class TaxonomyImportResultSerializer(serializers.Serializer):
-    attributes_created = serializers.IntegerField()
-    values_created = serializers.IntegerField()
-    values_updated = serializers.IntegerField()
-    categories_created = serializers.IntegerField()
-    assignments_created = serializers.IntegerField()
-    assignments_updated = serializers.IntegerField()
-    assignments_deleted = serializers.IntegerField()
+TaxonomyImportResultSerializer = counts_serializer(TaxonomyImportResult, "TaxonomyImportResultSerializer")
 
 
 class ProblemSerializer(serializers.Serializer):

@@ -13,3 +13,21 @@ def test_it_serves_the_docs_page(client, alice):
     client.force_login(alice)
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize("component, result_class", [
+    ("ProductImportResult", "catalog.importing.ProductImportResult"),
+    ("TaxonomyImportResult", "taxonomy.importing.TaxonomyImportResult"),
+])
+def test_the_import_result_schemas_list_every_count_of_their_result(tmp_path, component, result_class):
+    import dataclasses
+    from importlib import import_module
+
+    import yaml
+
+    module, name = result_class.rsplit(".", 1)
+    call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
+    schema = yaml.safe_load((tmp_path / "schema.yml").read_text())
+
+    properties = schema["components"]["schemas"][component]["properties"]
+    assert list(properties) == [field.name for field in dataclasses.fields(getattr(import_module(module), name))]
