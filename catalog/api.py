@@ -114,7 +114,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request):
-        """The visible products (filters apply) as JSONL (FORMATS.md) or CSV, streamed."""
+        """The visible products (filters apply) as JSONL (docs/formats.md) or CSV, streamed."""
         file_format = request.query_params.get("file_format", "jsonl")
         if file_format not in EXPORT_TYPES:
             raise ValidationError({"file_format": "jsonl or csv"})

@@ -1,4 +1,4 @@
-"""Products as CSV, for catalogues kept in spreadsheets. FORMATS.md defines JSONL; this is the
+"""Products as CSV, for catalogues kept in spreadsheets. docs/formats.md defines JSONL; this is the
 same content in columns:
 
     id,category,title,description,seller,Color,Shoe size (cm)
@@ -158,7 +158,7 @@ def _record(columns, cells) -> dict:
 
 
 def csv_lines(records, attributes):
-    """Yield the CSV file (header first) for FORMATS.md product dicts."""
+    """Yield the CSV file (header first) for docs/formats.md product dicts."""
     yield _row([*FIXED_COLUMNS, *attributes])
     for record in records:
         values = {attribute: [] for attribute in attributes}

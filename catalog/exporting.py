@@ -1,4 +1,4 @@
-"""Export products as JSONL (FORMATS.md, "Products") or CSV (catalog/csvfiles.py), streaming
+"""Export products as JSONL (docs/formats.md, "Products") or CSV (catalog/csvfiles.py), streaming
 in chunks.
 
 Each product carries every label it holds, whatever its source, sorted by attribute then
@@ -19,7 +19,7 @@ FORMATS = ("jsonl", "csv")
 
 
 def product_records(products=None) -> Iterator[dict]:
-    """Yield one FORMATS.md product dict per product of the queryset, ordered by seller and id."""
+    """Yield one docs/formats.md product dict per product of the queryset, ordered by seller and id."""
     products = Product.objects.all() if products is None else products
     rows = products.order_by("seller__slug", "external_id").values_list(
         "id", "external_id", "category__path_key", "title", "description", "seller__slug"

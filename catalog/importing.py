@@ -1,4 +1,4 @@
-"""Import products from JSONL (FORMATS.md, "Products") or CSV (catalog/csvfiles.py) into the
+"""Import products from JSONL (docs/formats.md, "Products") or CSV (catalog/csvfiles.py) into the
 catalogue.
 
 `import_products(file, ...)` reads a binary, seekable file twice:
@@ -49,7 +49,7 @@ from .signals import send_products_changed
 # in about 32 rounds), small enough that one batch's rows and labels stay a few MB.
 BATCH_SIZE = 1000
 SELLER_SLUG_MAX = Seller._meta.get_field("slug").max_length
-# The keys of a product line (FORMATS.md). Any other is refused: a misspelt "lables" taken as
+# The keys of a product line (docs/formats.md). Any other is refused: a misspelt "lables" taken as
 # absent would remove the product's imported labels.
 PRODUCT_KEYS = ("id", "category", "title", "description", "labels", "seller")
 # A JSONL line longer than this is refused unread: a product within the limits of
@@ -282,7 +282,7 @@ def import_products(
 ) -> ProductImportResult:
     """Validate then write a products file (a binary, seekable file object).
 
-    file_format: "jsonl" (FORMATS.md) or "csv" (catalog/csvfiles.py).
+    file_format: "jsonl" (docs/formats.md) or "csv" (catalog/csvfiles.py).
     default_seller: slug for lines that name none. only_seller: refuse lines of any other
     seller (a seller importing their own products). create_sellers: create sellers the file
     names that do not exist yet (otherwise they are problems). on_progress(phase, bytes_read):

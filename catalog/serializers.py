@@ -128,7 +128,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class ProductImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A products file, UTF-8: JSONL (FORMATS.md) or CSV (catalog/csvfiles.py).")
+    file = serializers.FileField(help_text="A products file, UTF-8: JSONL (docs/formats.md) or CSV (catalog/csvfiles.py).")
     file_format = serializers.ChoiceField(
         choices=["jsonl", "csv"], required=False, help_text="Default: from the file name (.csv is CSV, else JSONL)."
     )

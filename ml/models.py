@@ -12,7 +12,7 @@ class TrainingSnapshot(models.Model):
     """A frozen copy of the training data (files under `path`), so a run can be reproduced.
 
     The folder holds `taxonomy.json`, `train.jsonl` and `heldout.jsonl` in the formats of
-    FORMATS.md; `checksum` covers the three files.
+    docs/formats.md; `checksum` covers the three files.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,7 @@
 """Frozen training data: the catalogue's labels and decisions written to files for one run.
 
 A snapshot folder holds `taxonomy.json`, `train.jsonl` and `heldout.jsonl` in the formats of
-FORMATS.md. Positives are the products' accepted labels (imported, entered by sellers, accepted
+docs/formats.md. Positives are the products' accepted labels (imported, entered by sellers, accepted
 suggestions); suggestions a seller rejected (or corrected to another value) are written as
 explicit negatives under the extra key `"negatives"`. The held-out part is chosen by a hash of
 the snapshot's seed and the product id, so it is fixed per snapshot and reproducible.

@@ -183,7 +183,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class TaxonomyFileForm(forms.Form):
-    file = forms.FileField(label="taxonomy.json", help_text="UTF-8 JSON in the format of FORMATS.md.")
+    file = forms.FileField(label="taxonomy.json", help_text="UTF-8 JSON in the format of docs/formats.md.")
 
 
 class AliasesField(forms.CharField):

@@ -1,4 +1,4 @@
-"""Export the taxonomy as `taxonomy.json` (FORMATS.md, "Taxonomy").
+"""Export the taxonomy as `taxonomy.json` (docs/formats.md, "Taxonomy").
 
 The output is deterministic (attributes, values, aliases and categories sorted), so that
 export -> import -> export gives the same bytes. A category is listed when it has pairs of its

@@ -1,4 +1,4 @@
-"""Import `taxonomy.json` (FORMATS.md, "Taxonomy") into the database.
+"""Import `taxonomy.json` (docs/formats.md, "Taxonomy") into the database.
 
 `import_taxonomy(file)` validates the whole document first and raises FileRefused listing every
 problem with its line; only a valid file is written, in one transaction.
@@ -26,7 +26,7 @@ from .problems import Problems, unknown_key
 from .signals import bump_revision, taxonomy_imported
 
 ALL_VALUES = "*"
-# The keys each level of the file may have (FORMATS.md); any other key is refused.
+# The keys each level of the file may have (docs/formats.md); any other key is refused.
 DOCUMENT_KEYS = ("attributes", "categories")
 ATTRIBUTE_KEYS = ("name", "values")
 VALUE_KEYS = ("name", "aliases")

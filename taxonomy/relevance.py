@@ -2,7 +2,7 @@
 
 A category's relevant labels are its own assigned pairs and those of all its ancestors; an
 assignment with `all_values` ("*") covers every value of the attribute, including values
-added after the assignment. FORMATS.md, "Taxonomy".
+added after the assignment. docs/formats.md, "Taxonomy".
 
 The whole taxonomy is indexed at once (a handful of queries, however many categories) and
 the index is kept in-process, keyed by the TaxonomyRevision row that every taxonomy change

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 VIDEOAVE_DIR = SHARED_DIR / "data" / "videoave"
 
-# FORMATS.md's example, grown a little: a subset under a "*", a sibling, and a second tree.
+# docs/formats.md's example, grown a little: a subset under a "*", a sibling, and a second tree.
 SMALL_TAXONOMY = {
     "attributes": [
         {"name": "Color", "values": [{"name": "black"}, {"name": "blue"}, {"name": "red", "aliases": ["coral", "赤"]}]},

@@ -162,7 +162,7 @@ def cmd_bench(a) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m ml.xmc", description="Label-masked BERT extreme multi-label "
-                                 "classifier: train, predict, evaluate, benchmark (files as in FORMATS.md).")
+                                 "classifier: train, predict, evaluate, benchmark (files as in docs/formats.md).")
     sub = ap.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model folder", description="Train a model and write its folder.")

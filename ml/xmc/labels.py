@@ -1,6 +1,6 @@
 """The label space: (attribute, value) labels, categories, and which labels each category allows.
 
-Relevance follows FORMATS.md: the relevant labels of a category are its own pairs and those of
+Relevance follows docs/formats.md: the relevant labels of a category are its own pairs and those of
 all its ancestors; every prefix of a listed path is a category. Relevance is stored as CSR
 (``indptr``/``indices`` over sorted label indices), so that the batch mask is built with tensor
 indexing and never with a Python loop over labels.

@@ -4,7 +4,7 @@ Micro P/R/F1 over all (product, label) decisions; macro P and R averaged over ev
 label space (a label never predicted has precision 0) and macro F1 = harmonic mean of macro P
 and macro R; P@1/3/5 over the product's relevant labels ranked by score; frequency groups by a
 label's count in the training products: high >= 1e4, med [1e3, 1e4), low [1e2, 1e3), rare < 1e2.
-Relevance comes from the taxonomy with FORMATS.md's semantics (inheritance, "*"), which agree
+Relevance comes from the taxonomy with docs/formats.md's semantics (inheritance, "*"), which agree
 with the reference scorer on flat taxonomies that list values explicitly (such as VideoAVE).
 """
 from __future__ import annotations

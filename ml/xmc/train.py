@@ -225,7 +225,7 @@ def train_step(network: XmcNetwork, optimizers: list, micro_batches: Iterable[di
 def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
           progress: Callable[[ProgressEvent], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
-    """Train on ``products`` (FORMATS.md products, optionally with ``negatives``) and write the
+    """Train on ``products`` (docs/formats.md products, optionally with ``negatives``) and write the
     model folder to ``out_dir``. Raises TaxonomyError / DataError on bad inputs and
     TrainingCancelled when ``should_stop()`` turns True (polled every micro-batch)."""
     t0 = time.time()

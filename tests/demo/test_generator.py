@@ -18,7 +18,7 @@ def nfkc(text):
 
 
 def relevant_pairs(taxonomy_json):
-    """path -> set of relevant (attribute, value), computed from the file the way FORMATS.md says."""
+    """path -> set of relevant (attribute, value), computed from the file the way docs/formats.md says."""
     values = {a["name"]: [v["name"] for v in a["values"]] for a in taxonomy_json["attributes"]}
     own = {tuple(c["path"]): c["attributes"] for c in taxonomy_json["categories"]}
     relevant = {}

@@ -156,7 +156,7 @@ def celery_worker(isolated_broker):
 
 
 def catalogue_taxonomy() -> dict:
-    """The Catalogue's taxonomy in the format of FORMATS.md."""
+    """The Catalogue's taxonomy in the format of docs/formats.md."""
     return {
         "attributes": [
             {"name": "カラー", "values": [{"name": n} for n in sorted(set(SHOE_COLOURS + TV_COLOURS))]},

@@ -8,7 +8,7 @@ from catalog.models import Product, Seller
 
 
 class Command(BaseCommand):
-    help = "Export products as JSONL (FORMATS.md) or CSV (catalog/csvfiles.py) to a file or standard output."
+    help = "Export products as JSONL (docs/formats.md) or CSV (catalog/csvfiles.py) to a file or standard output."
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default="-", help="output file; '-' (default) for standard output")

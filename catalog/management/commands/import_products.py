@@ -10,7 +10,7 @@ from taxonomy.problems import FileRefused
 
 class Command(BaseCommand):
     help = (
-        "Import products from JSONL files (FORMATS.md) or CSV files (catalog/csvfiles.py): validate each "
+        "Import products from JSONL files (docs/formats.md) or CSV files (catalog/csvfiles.py): validate each "
         "whole file first, then upsert by (seller, id) in one transaction per file."
     )
 

@@ -12,7 +12,7 @@ from demo.generator import PAPER_SCALE, CatalogSpec, spec_with, write_catalog
 class Command(BaseCommand):
     help = (
         "Write a synthetic Japanese catalogue (taxonomy.json, products.jsonl, truth.jsonl with the "
-        "withheld labels, stats.txt) in the formats of FORMATS.md; --load imports it."
+        "withheld labels, stats.txt) in the formats of docs/formats.md; --load imports it."
     )
 
     def add_arguments(self, parser):

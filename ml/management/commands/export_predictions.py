@@ -1,4 +1,4 @@
-"""Write the stored suggestions in the predictions format of FORMATS.md (for bench/score.py)."""
+"""Write the stored suggestions in the predictions format of docs/formats.md (for bench/score.py)."""
 import json
 from collections import defaultdict
 

@@ -6,7 +6,7 @@ from taxonomy.exporting import export_taxonomy
 
 
 class Command(BaseCommand):
-    help = "Export the taxonomy as taxonomy.json (FORMATS.md) to a file or standard output."
+    help = "Export the taxonomy as taxonomy.json (docs/formats.md) to a file or standard output."
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default="-", help="output file; '-' (default) for standard output")

@@ -5,7 +5,7 @@ from taxonomy.problems import FileRefused
 
 
 class Command(BaseCommand):
-    help = "Import a taxonomy.json file (FORMATS.md): upsert attributes, values, categories and their pairs."
+    help = "Import a taxonomy.json file (docs/formats.md): upsert attributes, values, categories and their pairs."
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the taxonomy.json file")
