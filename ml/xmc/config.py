@@ -57,7 +57,7 @@ class TrainConfig:
 
     # -- optimisation ------------------------------------------------------------------------
     lr: float = 2e-4                   # encoder learning rate, AdamW (paper: 1e-4 for everything)
-    head_lr: float | None = 2e-3       # head learning rate; None = same as lr (10x lr measured better)
+    head_lr: float | None = 2e-3       # head learning rate; None = same as lr (10x lr: docs/benchmarks.md)
     weight_decay: float = 0.0          # AdamW weight decay (paper: 0)
     epochs: int = 5                    # passes over the training products (paper: 5)
     batch_size: int = 32               # products per optimiser step, after accumulation (paper: 64)
@@ -65,12 +65,12 @@ class TrainConfig:
     warmup: float = 0.1                # fraction of steps with linear warm-up, then linear decay to 0
     max_grad_norm: float | None = 1.0  # gradient clipping; None = off
     swa: bool = False                  # stochastic weight averaging of per-epoch weights (paper: on;
-                                       # VideoAVE validation micro-F1 43.10 with, 43.23 without)
+                                       # off here: no better on validation, docs/benchmarks.md)
     swa_start: float = 0.5             # SWA averages the epochs after this fraction of training
     seed: int = 0                      # seeds python, numpy and torch before the model is built
     device: str = "auto"               # "auto" (cuda when available), "cpu" or "cuda"
     bf16: bool = True                  # bf16 autocast on GPU, and on CPUs with native bf16 (AMX,
-                                       # AVX512-BF16; measured 1.4x training, 2.4x prediction)
+                                       # AVX512-BF16; speed-up in docs/benchmarks.md)
     length_bucketing: bool = True      # batches of similar length (less padding); order still random
 
     # -- the label-masked head and the baselines ------------------------------------------------
@@ -93,8 +93,8 @@ class TrainConfig:
     min_attribute_positives: int = 30  # positives an attribute needs on validation for its own
                                        # threshold; others use the global one
     single_value_attributes: bool = False  # attributes that training products (almost) never carry
-                                       # twice get at most their best value per product (VideoAVE:
-                                       # masked test micro-F1 +0.3, macro-F1 -0.8, so off)
+                                       # twice get at most their best value per product (off: it
+                                       # costs macro-F1, docs/benchmarks.md)
 
     validate_each_epoch: bool = False  # score the validation slice after every epoch (history)
 

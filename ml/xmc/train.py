@@ -160,7 +160,7 @@ def build_optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool
         opts.append(torch.optim.SparseAdam(head, lr=head_lr))
     else:
         groups.append({"params": head, "lr": head_lr})
-    try:  # the fused kernel is ~4x faster than foreach on CPU (measured: 27 vs 126 ms per step)
+    try:  # the fused kernel is several times faster than foreach on CPU (docs/benchmarks.md)
         adamw = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay, fused=True)
     except (RuntimeError, TypeError):
         adamw = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
