@@ -89,17 +89,21 @@ def reject(user, suggestion_id) -> Decision:
         return _reject(user, _lock_pending(user, suggestion_id))
 
 
-def correction_choices(suggestion):
-    """Other values of the suggestion's attribute that the product's category allows."""
+def allowed_values(category_id, attribute_ids):
+    """The values of these attributes that the category allows, by name: what a correction
+    may choose (the suggested value itself aside). The product page lists them for every
+    attribute at once; `correct` checks a choice against them."""
     from taxonomy.models import AttributeValue
     from taxonomy.relevance import relevant_value_ids
 
-    relevant = relevant_value_ids(suggestion.product.category_id)
-    return (
-        AttributeValue.objects.filter(attribute_id=suggestion.value.attribute_id, pk__in=relevant)
-        .exclude(pk=suggestion.value_id)
-        .order_by("name")
-    )
+    return AttributeValue.objects.filter(
+        attribute_id__in=attribute_ids, pk__in=relevant_value_ids(category_id)
+    ).order_by("name")
+
+
+def correction_choices(suggestion):
+    """Other values of the suggestion's attribute that the product's category allows."""
+    return allowed_values(suggestion.product.category_id, [suggestion.value.attribute_id]).exclude(pk=suggestion.value_id)
 
 
 def correct(user, suggestion_id, value_id=None, *, value_name=None) -> Decision:

@@ -20,7 +20,6 @@ from accounts.roles import is_staff_member
 from catalog import review
 from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from catalog.models import ProductLabel, Suggestion, SuggestionStatus
-from taxonomy.models import AttributeValue
 
 from ..forms import AcceptAboveForm, QueueFilterForm
 from ..highlight import highlight
@@ -106,8 +105,6 @@ CORRECTION_SELECT_LIMIT = 30
 
 def _grouped(product, suggestions):
     """Suggestions by attribute, each attribute with the values a correction may choose."""
-    from taxonomy.relevance import relevant_value_ids
-
     groups = OrderedDict()
     for suggestion in suggestions:
         attribute = suggestion.value.attribute
@@ -115,9 +112,8 @@ def _grouped(product, suggestions):
         group["suggestions"].append(suggestion)
         group["pending"] += suggestion.status == SuggestionStatus.PENDING
     if groups:
-        relevant = relevant_value_ids(product.category_id)
         choices = {}
-        for value in AttributeValue.objects.filter(attribute_id__in=groups, pk__in=relevant).order_by("name"):
+        for value in review.allowed_values(product.category_id, list(groups)):
             choices.setdefault(value.attribute_id, []).append(value)
         for attribute_id, group in groups.items():
             group["choices"] = choices.get(attribute_id, [])
