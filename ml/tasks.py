@@ -12,7 +12,7 @@ from pathlib import Path
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from catalog.models import Product, Decision
 from taxonomy.models import Category
@@ -43,14 +43,20 @@ RECLAIM_CHECKS = 2
 # stays on the version's row for staff to see (versions page, API).
 SCORING_RETRIES = 5
 SCORING_RETRY_DELAY = 30
+# A chunk whose database connection dropped (the server restarted, failed over, or ended the
+# session) is tried again sooner: the database is usually back within seconds. The chunk's
+# writes are one transaction and an upsert on (product, value), so a retry duplicates nothing.
+DATABASE_RETRY_DELAY = 5
 
 
 class Heartbeat(threading.Thread):
     """Writes the run's heartbeat while the task's process is alive; dies with it."""
 
-    def __init__(self, run_id: int, attempt: int | None = None, interval: float = HEARTBEAT_INTERVAL):
+    def __init__(self, run_id: int, attempt: int | None = None, interval: float | None = None):
         super().__init__(daemon=True, name=f"heartbeat-run-{run_id}")
-        self.run_id, self.attempt, self.interval, self.stopped = run_id, attempt, interval, threading.Event()
+        # Read when the thread is made, not when the module is: a test's worker may shorten it.
+        self.interval = HEARTBEAT_INTERVAL if interval is None else interval
+        self.run_id, self.attempt, self.stopped = run_id, attempt, threading.Event()
 
     def run(self):
         try:
@@ -206,6 +212,21 @@ def score_catalogue(version_id: int) -> int:
 
 @shared_task(bind=True, name="ml.tasks.score_products", max_retries=SCORING_RETRIES)
 def score_products(self, version_id: int, product_ids: list[int]) -> int:
+    try:
+        return _score_chunk(self, version_id, product_ids)
+    except (OperationalError, InterfaceError) as error:
+        log.warning("scoring %d products with model version %s lost the database (try %d of %d): %s",
+                    len(product_ids), version_id, self.request.retries + 1, SCORING_RETRIES + 1, error)
+        # A dropped connection stays unusable: the retry must open a new one. (Inside a test's
+        # transaction the connection is the test's, and is left to it.)
+        if not connection.in_atomic_block:
+            connection.close()
+        if self.request.called_directly or self.request.retries >= SCORING_RETRIES:
+            raise
+        raise self.retry(exc=error, countdown=DATABASE_RETRY_DELAY * 2 ** self.request.retries)
+
+
+def _score_chunk(task, version_id: int, product_ids: list[int]) -> int:
     version = ModelVersion.objects.filter(pk=version_id, is_active=True).first()
     if version is None:
         return 0  # a newer version became active; its own catalogue scoring covers these
@@ -216,10 +237,10 @@ def score_products(self, version_id: int, product_ids: list[int]) -> int:
     try:
         model = load_model(version)
     except Exception as error:  # noqa: BLE001 - a missing, altered or unreadable artifact: say so, retry
-        _record_scoring_error(version, error, self.request.retries)
-        if self.request.called_directly or self.request.retries >= SCORING_RETRIES:
+        _record_scoring_error(version, error, task.request.retries)
+        if task.request.called_directly or task.request.retries >= SCORING_RETRIES:
             raise
-        raise self.retry(exc=error, countdown=SCORING_RETRY_DELAY * 2 ** self.request.retries)
+        raise task.retry(exc=error, countdown=SCORING_RETRY_DELAY * 2 ** task.request.retries)
     if version.scoring_error:
         ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
     documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
