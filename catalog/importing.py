@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.db_locks import lock_names
 from taxonomy.models import Attribute, Category
 from taxonomy.names import normalize_name, path_key
 from taxonomy.problems import FileRefused, Problem, Problems, unknown_key
@@ -295,6 +296,9 @@ def import_products(
     result = ProductImportResult()
     try:
         with transaction.atomic():
+            # Imports naming the same sellers take turns: the second reads what the first
+            # wrote (its lines are then unchanged) instead of inserting the same products.
+            lock_names(*(f"catalog.import:{slug}" for slug in sellers))
             seller_ids = _ensure_sellers(sellers, result)
             _write(file, name, reader, seller_ids, user, result, on_progress)
     except IntegrityError:

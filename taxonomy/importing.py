@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from config.db_locks import lock_names
+
 from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, path_key_problem
 from .names import PATH_SEPARATOR, normalize_name, path_key
@@ -297,6 +299,9 @@ def import_taxonomy(file, name: str = "taxonomy.json") -> TaxonomyImportResult:
     plan = validate_taxonomy(file.read(), problems)
     problems.raise_if_any(name)
     with transaction.atomic():
+        # Taxonomy imports take turns: the second compares its file with what the first wrote
+        # instead of inserting the same attributes and values again.
+        lock_names("taxonomy.import")
         result = _write(plan)
         if result.changed:
             bump_revision()
