@@ -84,7 +84,9 @@ def csv_records(file, problems, attributes, on_progress=None, progress_every=100
     """
     file.seek(0)
     lines = _DecodedLines(file, problems, on_progress, progress_every)
-    reader = csv.reader(lines)
+    # strict: a file cut short inside a quoted cell, or text after a cell's closing quote, is
+    # refused; the lenient reader would store the cut cell, or "a"b as ab, without a word.
+    reader = csv.reader(lines, strict=True)
     columns = _header(reader, problems, attributes)
     if columns is None:
         return
@@ -112,6 +114,10 @@ def _csv_error(error: csv.Error) -> str:
         # The csv module stops at 128 KiB in one cell; no field within catalog/limits.py is
         # that long, and the limit is the module's global setting, not ours to raise.
         return f"a cell is longer than {csv.field_size_limit():,} characters, more than any column may hold"
+    if "unexpected end of data" in str(error):
+        return "invalid CSV: the file ends inside a quoted cell (cut short, or a quote never closed)"
+    if "expected after" in str(error):
+        return 'invalid CSV: text after the closing quote of a cell (a quote inside a quoted cell is written "")'
     return f"invalid CSV: {error}"
 
 
