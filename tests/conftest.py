@@ -5,7 +5,10 @@ small taxonomy.
 - `alice` works for seller A, `bob` for seller B, `nobody` is signed in but has no role;
 - `staff` (is_staff: every product, training), `admin` (superuser: also the taxonomy);
 - `<user>_api`: a DRF APIClient authenticated as that user; `anonymous_api`: not signed in;
-- `taxonomy`: the shoe/TV taxonomy below, imported; `taxonomy.value("Color", "red")` etc.
+- `taxonomy`: the shoe/TV taxonomy below, imported; `taxonomy.value("Color", "red")` etc.;
+- review data made with the ORM, no model code involved: `model_version` (active), Alice's
+  `sneaker` with `sneaker_suggestions` pending on it, `bobs_tv` with one; `make_product` and
+  `suggest` make more.
 Tests that read ../shared (benchmark data) use SHARED_DIR and skip when it is absent.
 """
 import io
@@ -164,3 +167,65 @@ def staff_api(staff):
 @pytest.fixture
 def admin_api(admin):
     return _client(admin)
+
+
+# Review data: here rather than in one folder's conftest because the review code and its tests
+# live in catalog/, the pages showing it in frontend/ and the browser tests drive both.
+SNEAKER_TITLE = "Northwave ESPRESSO ＲＥＤ sneaker 26.0cm <script>alert('x')</script>"
+SNEAKER_DESCRIPTION = "Lightweight canvas upper.\n赤 colourway, rubber sole."
+
+
+@pytest.fixture
+def model_version(db):
+    from ml.models import ModelVersion
+
+    return ModelVersion.objects.create(
+        artifact_uri="test",
+        checksum="0" * 64,
+        encoder="test-encoder",
+        label_count=12,
+        is_active=True,
+        metrics={
+            "micro_p": 0.8, "micro_r": 0.6, "micro_f1": 0.686, "macro_f1": 0.4, "p@1": 0.9, "labels": 12,
+            "groups": {"high": {"micro_f1": 0.9, "labels": 2}, "rare": {"micro_f1": 0.1, "labels": 5}},
+        },
+    )
+
+
+def make_product(seller, category, external_id, title, description=""):
+    from catalog.models import Product
+
+    return Product.objects.create(
+        seller=seller, category=category, external_id=external_id, title=title, description=description
+    )
+
+
+def suggest(product, value, version, score):
+    from catalog.models import Suggestion
+
+    return Suggestion.objects.create(product=product, value=value, model_version=version, score=score)
+
+
+@pytest.fixture
+def sneaker(taxonomy, seller_a):
+    return make_product(
+        seller_a, taxonomy.category("Shoes", "Men's shoes", "Sneakers"), "A-1", SNEAKER_TITLE, SNEAKER_DESCRIPTION
+    )
+
+
+@pytest.fixture
+def sneaker_suggestions(sneaker, taxonomy, model_version):
+    """Named suggestions on Alice's sneaker: red 0.93, blue 0.55, size 26.0 0.81, size 25.0 0.30."""
+    return {
+        "red": suggest(sneaker, taxonomy.value("Color", "red"), model_version, 0.93),
+        "blue": suggest(sneaker, taxonomy.value("Color", "blue"), model_version, 0.55),
+        "26": suggest(sneaker, taxonomy.value("Shoe size (cm)", "26.0"), model_version, 0.81),
+        "25": suggest(sneaker, taxonomy.value("Shoe size (cm)", "25.0"), model_version, 0.30),
+    }
+
+
+@pytest.fixture
+def bobs_tv(taxonomy, seller_b, model_version):
+    tv = make_product(seller_b, taxonomy.category("TVs"), "B-1", "Bob's 55 inch TV", "A big black TV.")
+    suggest(tv, taxonomy.value("Screen size", "55 inch"), model_version, 0.97)
+    return tv

@@ -51,7 +51,7 @@ def test_production_brings_its_own_secret_key_and_counts_clients_behind_its_prox
 
 
 def test_ci_runs_the_deploy_check_with_production_settings_and_fails_on_warnings():
-    # tests/test_settings.py runs the same check under `make test`; CI runs it once more on its
+    # tests/config/test_settings.py runs the same check under `make test`; CI runs it once more on its
     # PostgreSQL, with a key of its own, so that a warning there stops the build too.
     ci = (ROOT / ".ci" / "run").read_text()
     step = ci[ci.index("manage.py check --deploy") - 400 : ci.index("manage.py check --deploy") + 60]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The development key DEBUG used to default to: known to anyone who read the repository.
 OLD_FIXED_KEY = "zokusei-development-only-key-never-use-in-production-0123456789abcdef"
 

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from tests.frontend.conftest import model_version, sneaker, sneaker_suggestions  # noqa: F401
 
 STRICT = {
     "default-src": "'self'",
