@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from config.api_urls import not_found as api_not_found
 from config.health import healthz
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -33,7 +34,10 @@ urlpatterns = [
     path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="api-redoc"),
     # After every API route; only URLs ending in a slash, so that APPEND_SLASH still redirects.
-    re_path(r"^api/.*/$", api_not_found),
+    # Any character, a newline (%0A) too: `.` would leave such URLs to the site's HTML 404 page.
+    # CSRF-exempt: it changes nothing, and a write to such a URL (a non-numeric id) with a
+    # token would otherwise get Django's HTML 403 page instead of the API's JSON 404.
+    re_path(r"^api/[\s\S]*/$", csrf_exempt(api_not_found)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]

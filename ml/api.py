@@ -22,7 +22,8 @@ class IsStaffMember(BasePermission):
 
 class TrainingRunSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    model_version = serializers.PrimaryKeyRelatedField(read_only=True)
+    # null until the run has produced a version (and for failed or cancelled runs).
+    model_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = TrainingRun
