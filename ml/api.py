@@ -73,7 +73,7 @@ class TrainingRunViewSet(
 
     @extend_schema(request=None, responses=TrainingRunSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
+    def cancel(self, request, pk=None, format=None):  # format: DefaultRouter's `.json` twin routes pass it
         run = runs.request_cancel(int(pk), request.user)
         return Response(TrainingRunSerializer(run).data)
 
@@ -89,12 +89,12 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=ModelVersionSerializer)
     @action(detail=True, methods=["post"])
-    def activate(self, request, pk=None):
+    def activate(self, request, pk=None, format=None):
         version = versions.activate_version(int(pk), request.user)
         return Response(ModelVersionSerializer(version).data)
 
     @extend_schema(request=None, responses=ModelVersionSerializer)
     @action(detail=False, methods=["post"])
-    def rollback(self, request):
+    def rollback(self, request, format=None):
         version = versions.roll_back(request.user)
         return Response(ModelVersionSerializer(version).data, status=status.HTTP_200_OK)
