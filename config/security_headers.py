@@ -7,7 +7,8 @@ Swagger UI and Redoc (drf-spectacular's sidecar files, served by us) do not: Swa
 starts the UI with an inline script, both draw with inline styles and data: images, and Redoc
 searches in a worker made from a blob: URL. These pages show only the API schema (our own
 text, fetched as JSON), never sellers' data, so they get a policy with exactly those
-allowances; every other directive stays as strict as elsewhere.
+allowances; every other directive stays as strict as elsewhere. DRF's browsable API pages
+get inline styles only.
 """
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
@@ -23,9 +24,17 @@ DOCS_PAGE_ALLOWANCES = {
 }
 
 
+# DRF's browsable API (the HTML answer of any API URL to a browser) lays out its buttons with
+# style attributes; its scripts are files, so only styles are let through there.
+BROWSABLE_API_ALLOWANCES = {"style-src": [SELF, UNSAFE_INLINE]}
+
+
 class ContentSecurityPolicy(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        if request.path_info in DOCS_PATHS and parts.replace is None:
-            parts.replace = DOCS_PAGE_ALLOWANCES
+        if parts.replace is None:
+            if request.path_info in DOCS_PATHS:
+                parts.replace = DOCS_PAGE_ALLOWANCES
+            elif getattr(getattr(response, "accepted_renderer", None), "format", None) == "api":
+                parts.replace = BROWSABLE_API_ALLOWANCES
         return parts
