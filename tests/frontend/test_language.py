@@ -15,7 +15,7 @@ def test_it_speaks_japanese_to_a_japanese_browser(client, alice, sneaker, sneake
 
 def test_the_switch_sets_the_language(client, alice):
     client.force_login(alice)
-    client.post(reverse("set_language"), {"language": "ja", "next": "/queue/"})
+    client.post(reverse("set_language"), {"language": "ja", "next": reverse("frontend:queue")})
     assert "レビュー待ち" in client.get(reverse("frontend:queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 

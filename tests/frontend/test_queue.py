@@ -96,7 +96,7 @@ def test_the_queue_page_shows_filters_and_rows(client, alice, shelf):
 
 def test_the_queue_needs_signing_in(client):
     response = client.get(reverse("frontend:queue"))
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 def test_a_huge_stored_title_is_read_only_as_far_as_the_row_shows_it(client, alice, shelf):

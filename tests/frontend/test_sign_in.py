@@ -24,9 +24,9 @@ def test_five_wrong_passwords_lock_the_sign_in_page_with_a_clear_message(client,
 
 def test_the_admin_sign_in_counts_and_honours_the_same_lock(client, admin):
     for _ in range(5):
-        sign_in(client, "ada", "wrong", path="/admin/login/")
+        sign_in(client, "ada", "wrong", path=reverse("admin:login"))
 
-    sign_in(client, "ada", "ada-password", path="/admin/login/")
+    sign_in(client, "ada", "ada-password", path=reverse("admin:login"))
     assert "_auth_user_id" not in client.session
     assert sign_in(client, "ada", "ada-password").status_code == 429
 
@@ -46,7 +46,7 @@ def test_deleting_its_row_in_the_admin_lifts_a_lock(client, alice, admin):
     row = LoginFailures.objects.get(scope="username", value="alice")
     client.force_login(admin)
 
-    client.post(f"/admin/accounts/loginfailures/{row.pk}/delete/", {"post": "yes"})
+    client.post(reverse("admin:accounts_loginfailures_delete", args=[row.pk]), {"post": "yes"})
     client.logout()
 
     assert sign_in(client, "alice", "alice-password").status_code == 302

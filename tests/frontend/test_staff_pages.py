@@ -64,7 +64,8 @@ def test_the_run_page_and_its_progress(staff_browser):
         metrics={"micro_f1": 0.5, "groups": {"rare": {"micro_f1": 0.1}}},
     )
     page = staff_browser.get(url("run", run.pk)).content.decode()
-    assert 'data-progress-url="/staff/runs/%d/progress.json"' % run.pk in page
+    progress_url = url("run_progress", run.pk)
+    assert f'data-progress-url="{progress_url}"' in page
     assert "<polyline" in page and "Frequency groups" in page and "Rare (1–99)" in page
     data = staff_browser.get(url("run_progress", run.pk)).json()
     assert data["percent"] == 42.5 and data["status"] == "running" and not data["finished"]

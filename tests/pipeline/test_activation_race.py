@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connection
+from django.urls import reverse
 
 from ml import versions
 from ml.models import ModelVersion
@@ -54,7 +55,7 @@ def test_a_conflicting_activation_is_answered_409(staff_api, monkeypatch):
 
     monkeypatch.setattr(versions, "activate_version", loses)
 
-    response = staff_api.post(f"/api/model-versions/{version.pk}/activate/")
+    response = staff_api.post(reverse("model-version-activate", args=[version.pk]))
 
     assert response.status_code == 409
     assert "at the same time" in response.json()["detail"]

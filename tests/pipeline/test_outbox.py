@@ -24,7 +24,7 @@ def sent(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_run_started_while_the_broker_is_down_is_created_once_and_sent_when_it_is_back(
         staff_api, catalogue, unreachable_broker, monkeypatch):
-    response = staff_api.post("/api/training-runs/", {"parameters": {"epochs": 1}}, format="json")
+    response = staff_api.post(reverse("training-run-list"), {"parameters": {"epochs": 1}}, format="json")
 
     assert response.status_code == 201, response.content
     run = TrainingRun.objects.get()

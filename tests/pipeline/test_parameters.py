@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
     ("encoder", "org/name/../../etc"),
 ])
 def test_the_api_refuses_an_option_out_of_bounds_with_its_name(staff_api, catalogue, name, value):
-    response = staff_api.post("/api/training-runs/", {"parameters": {name: value}}, format="json")
+    response = staff_api.post(reverse("training-run-list"), {"parameters": {name: value}}, format="json")
 
     assert response.status_code == 400, response.content
     messages = response.json()["parameters"]
@@ -46,11 +46,11 @@ def test_the_api_accepts_hub_names_encoders_under_the_allowed_folders_and_existi
                 {"encoder": str(tmp_path / "encoder")}, {"device": "cuda:1"}, {"device": "auto"},
                 {"epochs": USER_BOUNDS["epochs"][1], "head_lr": None}]
     for parameters in accepted:
-        response = staff_api.post("/api/training-runs/", {"parameters": parameters}, format="json")
+        response = staff_api.post(reverse("training-run-list"), {"parameters": parameters}, format="json")
         assert response.status_code == 201, (parameters, response.content)
 
-    refused = staff_api.post("/api/training-runs/", {"parameters": {"device": "cuda:2"}}, format="json")
-    outside = staff_api.post("/api/training-runs/", {"parameters": {"encoder": str(tmp_path.parent)}}, format="json")
+    refused = staff_api.post(reverse("training-run-list"), {"parameters": {"device": "cuda:2"}}, format="json")
+    outside = staff_api.post(reverse("training-run-list"), {"parameters": {"encoder": str(tmp_path.parent)}}, format="json")
     assert refused.status_code == outside.status_code == 400
     assert "ZOKUSEI_TRAINING_GPUS" in refused.json()["parameters"][0]
     assert "ZOKUSEI_ENCODER_DIRS" in outside.json()["parameters"][0]
