@@ -5,7 +5,8 @@ Runs through a real Celery worker on the configured broker (Redis and PostgreSQL
 
 import pytest
 
-from catalog.models import Decision, DecisionAction, LabelSource, ProductLabel, Suggestion, SuggestionStatus
+from catalog import review
+from catalog.models import Decision, DecisionAction, ProductLabel, Suggestion
 from ml import runs, versions
 from ml.models import ModelVersion, RunStatus, TrainingRun
 from ml.snapshots import create_snapshot, read_snapshot_products
@@ -14,8 +15,6 @@ from taxonomy.relevance import relevant_value_ids
 from .conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
 
 
 def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions_back(
@@ -51,10 +50,15 @@ def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions
         assert not ProductLabel.objects.filter(product=suggestion.product, value=suggestion.value).exists()
         assert suggestion.model_version_id == version.pk and 0.0 <= suggestion.score <= 1.0
 
-    # when a seller accepts one suggestion and rejects another
+    # when staff accept one suggestion and reject another, as the review UI and API do
     accepted, rejected = suggestions[0], next(s for s in suggestions[1:] if s.product_id != suggestions[0].product_id)
-    record_decision(accepted, DecisionAction.ACCEPT, staff)
-    record_decision(rejected, DecisionAction.REJECT, staff)
+    review.accept(staff, accepted.pk)
+    review.reject(staff, rejected.pk)
+    decisions = list(Decision.objects.order_by("id").values_list("suggestion", "action", "model_version", "user"))
+    assert decisions == [
+        (accepted.pk, DecisionAction.ACCEPT, version.pk, staff.pk),
+        (rejected.pk, DecisionAction.REJECT, version.pk, staff.pk),
+    ]
 
     # then the next run's snapshot has the accepted pair as a positive, the rejected one as a negative
     snapshot = create_snapshot(seed=1, held_out_fraction=0.0)
@@ -63,14 +67,3 @@ def test_it_trains_activates_suggests_within_relevant_labels_and_feeds_decisions
     assert pair(accepted) in products[str(accepted.product_id)]["labels"]
     assert pair(rejected) in products[str(rejected.product_id)]["negatives"]
     assert snapshot.last_decision_id == Decision.objects.latest("id").pk
-
-
-def record_decision(suggestion, action, user):
-    """What the review UI does (catalog.review); kept minimal here to test the pipeline alone."""
-    status = SuggestionStatus.ACCEPTED if action == DecisionAction.ACCEPT else SuggestionStatus.REJECTED
-    Suggestion.objects.filter(pk=suggestion.pk).update(status=status)
-    if action == DecisionAction.ACCEPT:
-        ProductLabel.objects.create(product=suggestion.product, value=suggestion.value, source=LabelSource.SUGGESTION)
-    Decision.objects.create(
-        suggestion=suggestion, action=action, user=user, model_version=suggestion.model_version, score=suggestion.score
-    )
