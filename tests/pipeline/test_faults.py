@@ -20,7 +20,6 @@ from ml.inference import _models, load_model
 from ml.models import ModelVersion, RunStatus
 from ml.tasks import DATABASE_RETRY_DELAY, score_products, train_model
 
-
 # -- disk full -----------------------------------------------------------------------------
 
 def full_disk(monkeypatch):
