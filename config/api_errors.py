@@ -10,16 +10,17 @@ moment, where the domain function's locks did not already serialise them) is a 4
 not a 500: nothing was written, and trying again sees the other change.
 
 A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413 that gives the limit (Django would answer
-its own HTML 400 page, which an API client cannot read).
+its own HTML 400 page, which an API client cannot read); so is a form body of more fields than
+DATA_UPLOAD_MAX_NUMBER_FIELDS (a JSON 400 giving the limit).
 """
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 log = logging.getLogger(__name__)
@@ -47,4 +48,6 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
                            "send files as a multipart upload (products/import/) instead.")
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = ParseError(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} form fields.")
     return drf_exception_handler(exc, context)

@@ -65,3 +65,13 @@ def test_an_import_documents_field_errors_beside_a_refused_file(openapi):
         "anyOf": [{"$ref": "#/components/schemas/FileRefused"}, {"$ref": "#/components/schemas/Error"}]
     }
 
+
+
+@pytest.mark.django_db
+def test_a_form_body_of_too_many_fields_is_refused_in_json_with_the_limit(alice_api, settings):
+    fields = "&".join(f"f{number}=x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+    response = alice_api.post("/api/products/", fields, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} form fields."}
