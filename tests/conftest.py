@@ -11,8 +11,10 @@ small taxonomy.
   `suggest` make more.
 Tests that read ../shared (benchmark data) use SHARED_DIR and skip when it is absent.
 """
+import html
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,17 @@ def jsonl_file(*lines) -> io.BytesIO:
     out.seek(0)
     out.name = "products.jsonl"
     return out
+
+
+def changelist_rows(page: str) -> list[list[str]]:
+    """The rows of an admin list page as its cells' text, the selection checkbox left out."""
+    table = page[page.index('id="result_list"'):]
+    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+        cells = re.findall(r'<t[dh] class="field-[^"]*"[^>]*>(.*?)</t[dh]>', row, re.S)
+        rows.append([html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells])
+    return rows
 
 
 class Taxonomy:

@@ -1,8 +1,13 @@
+import re
+
 import pytest
 from django.urls import reverse
 
+from catalog.labels import add_label
 from catalog.models import ProductLabel
 from catalog.products import create_product
+
+from ..conftest import changelist_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +23,37 @@ def tv(taxonomy, seller_a):
     return create_product(seller=seller_a, external_id="1", category=taxonomy.category("TVs"), title="TV")
 
 
-@pytest.mark.parametrize("model", ["seller", "product", "productlabel"])
-def test_it_shows_every_catalogue_list(admin_browser, tv, model):
-    assert admin_browser.get(reverse(f"admin:catalog_{model}_changelist")).status_code == 200
+@pytest.fixture
+def labelled_tv(tv, taxonomy):
+    add_label(tv, taxonomy.value("Color", "black"))
+    return tv
 
 
-def test_it_shows_a_product_with_its_labels(admin_browser, tv):
-    assert admin_browser.get(reverse("admin:catalog_product_change", args=[tv.pk])).status_code == 200
+@pytest.mark.parametrize("model, heading, row", [
+    ("seller", "Select seller to change", ["shop-a", "Shop A", "1"]),
+    ("product", "Select product to change", ["1", "Shop A", "TVs", "TV", "1"]),
+    ("productlabel", "Select product label to change", ["shop-a/1", "Color: black", "entered by the seller"]),
+])
+def test_it_shows_every_catalogue_list(admin_browser, labelled_tv, model, heading, row):
+    response = admin_browser.get(reverse(f"admin:catalog_{model}_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    [shown] = changelist_rows(page)
+    assert shown[:len(row)] == row
+
+
+def test_it_shows_a_product_with_its_labels(admin_browser, labelled_tv):
+    response = admin_browser.get(reverse("admin:catalog_product_change", args=[labelled_tv.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Change product</h1>" in page and "<h2>shop-a/1</h2>" in page
+    assert re.search(r'<textarea name="title"[^>]*>\s*TV</textarea>', page)
+    # the label inline: the label's own line, and its value chosen in the row's select
+    assert re.search(r"<p>\s*shop-a/1: Color: black\s*</p>", page)
+    assert re.search(r'<option value="\d+" selected>Color: black</option>', page)
 
 
 def test_it_refuses_an_irrelevant_label_in_the_admin(admin_browser, tv, taxonomy):

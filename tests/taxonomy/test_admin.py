@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from ..conftest import changelist_rows
+
 pytestmark = pytest.mark.django_db
 
 
@@ -10,9 +12,21 @@ def admin_browser(client, admin):
     return client
 
 
-@pytest.mark.parametrize("model", ["category", "attribute", "attributevalue", "categoryattribute", "taxonomyrevision"])
-def test_it_shows_every_taxonomy_list(admin_browser, taxonomy, model):
-    assert admin_browser.get(reverse(f"admin:taxonomy_{model}_changelist")).status_code == 200
+@pytest.mark.parametrize("model, heading, first_row, count", [
+    ("category", "Select category to change", ["Shoes", "1", "3", "0"], "5 categories"),
+    ("attribute", "Select attribute to change", ["Color", "3", "2"], "4 attributes"),
+    ("attributevalue", "Select attribute value to change", ["black", "Color", "-"], "10 attribute values"),
+    ("categoryattribute", "Select category attribute to change", ["TVs", "Screen size", "", "*"], "5 category attributes"),
+    ("taxonomyrevision", "Select taxonomy revision to view", ["1"], "1 taxonomy revision"),
+])
+def test_it_shows_every_taxonomy_list(admin_browser, taxonomy, model, heading, first_row, count):
+    response = admin_browser.get(reverse(f"admin:taxonomy_{model}_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page and count in page
+    rows = changelist_rows(page)
+    assert rows[0][:len(first_row)] == first_row
 
 
 def test_it_shows_the_tree_indented_in_path_order(admin_browser, taxonomy):
