@@ -62,8 +62,8 @@ def changelist_rows(page: str) -> list[list[str]]:
     table = page[page.index('id="result_list"'):]
     table = table[table.index("<tbody>"):table.index("</tbody>")]
     rows = []
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
-        cells = re.findall(r'<t[dh] class="field-[^"]*"[^>]*>(.*?)</t[dh]>', row, re.S)
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL):
+        cells = re.findall(r'<t[dh] class="field-[^"]*"[^>]*>(.*?)</t[dh]>', row, re.DOTALL)
         rows.append([html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells])
     return rows
 
