@@ -1,4 +1,4 @@
-"""The admin additions of the review UI issue: taxonomy.json import/export, value deletion
+"""taxonomy/admin.py's actions: taxonomy.json import/export, value deletion
 with counts, aliases one per line."""
 import json
 
