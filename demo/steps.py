@@ -134,7 +134,7 @@ def usable_version() -> ModelVersion | None:
 def fail_interrupted_runs() -> int:
     """Runs trained in-process (worker "local") whose process is gone are marked failed: an
     interrupted demo must not leave a run that looks alive until the heartbeat timeout."""
-    from ml.tasks import HEARTBEAT_INTERVAL
+    from ml.runs import HEARTBEAT_INTERVAL
 
     silent_since = timezone.now() - timedelta(seconds=3 * HEARTBEAT_INTERVAL)
     return TrainingRun.objects.filter(status=RunStatus.RUNNING, worker="local", heartbeat_at__lt=silent_since).update(
@@ -146,7 +146,7 @@ def train_in_process(parameters: dict, on_progress) -> TrainingRun:
     """A pipeline training run, trained in this process (no worker is running yet), with
     on_progress(run) called about twice a second. Ctrl+C cancels the run and re-raises."""
     from ml import runs
-    from ml.tasks import start_training_thread
+    from ml.training import start_training_thread
 
     run = runs.start_training_run(None, parameters, enqueue=False)
     thread = start_training_thread(run.pk)

@@ -10,6 +10,7 @@ pipeline is safe to run twice, so a message sent twice is harmless.
 
 How long one send may wait for the broker is bounded by CELERY_TASK_PUBLISH_RETRY_POLICY.
 """
+import importlib
 import logging
 
 from django.db import transaction
@@ -26,33 +27,41 @@ BROKER_ERRORS = (OperationalError, OSError)
 SEND_BATCH = 500
 
 
-def send(task, *args) -> bool:
-    """Send `task(*args)` now; False when the broker is unreachable (the message is kept)."""
+def task_named(name: str):
+    """The registered Celery task `name` ("ml.tasks.train_model"). Domain modules send tasks
+    by name, so that they never import ml/tasks.py (which imports them)."""
+    from config.celery import app
+
+    if name not in app.tasks:
+        # A web process registers a task when its module is first imported: the module is the
+        # name's prefix ("ml.tasks"), as for every task of the project.
+        importlib.import_module(name.rpartition(".")[0])
+    return app.tasks[name]
+
+
+def send(task_name: str, *args) -> bool:
+    """Send `task_name(*args)` now; False when the broker is unreachable (the message is kept)."""
     try:
-        task.delay(*args)
+        task_named(task_name).delay(*args)
     except BROKER_ERRORS as error:
-        log.warning("the broker did not take %s%s (%s): kept to be sent again", task.name, args, error)
-        UnsentTask.objects.create(task=task.name, args=list(args), last_error=str(error)[:2000])
+        log.warning("the broker did not take %s%s (%s): kept to be sent again", task_name, args, error)
+        UnsentTask.objects.create(task=task_name, args=list(args), last_error=str(error)[:2000])
         return False
     return True
 
 
-def send_on_commit(task, *args) -> None:
-    transaction.on_commit(lambda: send(task, *args))
+def send_on_commit(task_name: str, *args) -> None:
+    transaction.on_commit(lambda: send(task_name, *args))
 
 
 def send_unsent(limit: int = SEND_BATCH) -> int:
     """Send the kept messages, oldest first; stops at the first failure (the broker is down)."""
-    from config.celery import app
-
-    from . import tasks  # noqa: F401 - registers the pipeline's tasks with the app
-
     sent = 0
     with transaction.atomic():
         # skip_locked: two sweeps at once (two beat replicas) take different rows.
         for row in UnsentTask.objects.select_for_update(skip_locked=True).order_by("pk")[:limit]:
             try:
-                app.tasks[row.task].delay(*row.args)
+                task_named(row.task).delay(*row.args)
             except BROKER_ERRORS as error:
                 UnsentTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=str(error)[:2000])
                 break

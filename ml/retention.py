@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
-from .snapshots import snapshot_root
+from .snapshots import remove_partial_snapshots, snapshot_root
 
 
 @dataclass
@@ -44,6 +44,16 @@ def configured_limits() -> tuple[int | None, int | None]:
     """(keep_versions, keep_snapshots) from ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS;
     None where the setting is 0 (keep everything)."""
     return settings.ZOKUSEI_KEEP_MODEL_VERSIONS or None, settings.ZOKUSEI_KEEP_SNAPSHOTS or None
+
+
+def apply_configured_retention() -> "PruneReport":
+    """The daily retention (beat's prune_artifacts): snapshot folders a killed worker left
+    half-written always go; then ZOKUSEI_KEEP_MODEL_VERSIONS / ZOKUSEI_KEEP_SNAPSHOTS (0 = keep all)."""
+    remove_partial_snapshots()
+    keep_versions, keep_snapshots = configured_limits()
+    if keep_versions is None and keep_snapshots is None:
+        return PruneReport()
+    return prune(keep_versions, keep_snapshots)
 
 
 def prune(keep_versions: int | None = None, keep_snapshots: int | None = None, *, dry_run: bool = False) -> PruneReport:

@@ -12,10 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import is_staff_member
+from catalog.models import Decision
 from ml.xmc.config import TrainConfig
 
 from .artifacts import run_artifact_dir
-from .models import ModelVersion, RunStatus, TrainingRun
+from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
 from .outbox import send_on_commit
 
 # Progress is written at most this often (seconds), so a fast training loop does not turn
@@ -127,9 +128,7 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
 
 
 def _send_on_commit(run_id: int) -> None:
-    from .tasks import train_model
-
-    send_on_commit(train_model, run_id)
+    send_on_commit("ml.tasks.train_model", run_id)
 
 
 def resend_stalled_runs(after_seconds: int | None = None) -> list[int]:
@@ -307,3 +306,17 @@ class ProgressRecorder:
 
     def should_stop(self) -> bool:
         return self.cancel_requested
+
+
+def start_run_after_enough_decisions() -> TrainingRun | None:
+    """Start a run once ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS decisions have accumulated since the
+    newest snapshot (beat's train_if_enough_decisions); None when not (yet), or one is under way."""
+    threshold = settings.ZOKUSEI_AUTO_TRAIN_AFTER_DECISIONS
+    if not threshold:
+        return None
+    if TrainingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        return None
+    last = TrainingSnapshot.objects.order_by("-last_decision_id").values_list("last_decision_id", flat=True).first() or 0
+    if Decision.objects.filter(pk__gt=last).count() < threshold:
+        return None
+    return start_training_run(None, {})

@@ -13,9 +13,8 @@ from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribu
 
 def _enqueue_withdrawal():
     from .outbox import send
-    from .tasks import withdraw_irrelevant
 
-    send(withdraw_irrelevant)  # kept and sent later when the broker is down (ml/outbox.py)
+    send("ml.tasks.withdraw_irrelevant")  # kept and sent later when the broker is down (ml/outbox.py)
 
 
 def _taxonomy_changed(sender, **kwargs):
@@ -31,7 +30,7 @@ def _taxonomy_changed(sender, **kwargs):
 
 
 def _products_changed(sender, product_ids=(), **kwargs):
-    from .tasks import score_products_on_commit
+    from .scoring import score_products_on_commit
 
     score_products_on_commit(product_ids)
 

@@ -65,9 +65,7 @@ def activate_version(version_id: int, user=None) -> ModelVersion:
         version.activated_by = user
         version.previous_active = previous
         version.save(update_fields=["is_active", "activated_at", "activated_by", "previous_active"])
-        from .tasks import score_catalogue
-
-        send_on_commit(score_catalogue, version.pk)
+        send_on_commit("ml.tasks.score_catalogue", version.pk)
     return version
 
 

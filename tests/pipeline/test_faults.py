@@ -161,7 +161,7 @@ def test_a_chunk_that_keeps_losing_its_database_gives_up_after_the_last_try(cata
     version = registered_version("v")
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
     delays = retried_delays(monkeypatch)
-    monkeypatch.setattr("ml.tasks.apply_predictions", lambda *args: raise_operational_error())
+    monkeypatch.setattr("ml.scoring.apply_predictions", lambda *args: raise_operational_error())
     ids = [catalogue.products[0].pk]
 
     assert score_products.apply(args=(version.pk, ids), retries=3).state == "RETRY"

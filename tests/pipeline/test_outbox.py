@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from ml import outbox, versions
 from ml.models import ModelVersion, TrainingRun, UnsentTask
-from ml.tasks import score_products_on_commit, withdraw_irrelevant
+from ml.scoring import score_products_on_commit
 
 
 @pytest.fixture
@@ -90,6 +90,6 @@ def test_a_taxonomy_edit_while_the_broker_is_down_keeps_the_withdrawal_pass(admi
 def test_a_message_the_broker_takes_is_not_kept(catalogue, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         score_products_on_commit([catalogue.products[0].pk])  # no active version: nothing to send
-        outbox.send_on_commit(withdraw_irrelevant)
+        outbox.send_on_commit("ml.tasks.withdraw_irrelevant")
     assert sent == [("withdraw_irrelevant", [])]
     assert not UnsentTask.objects.exists()

@@ -11,7 +11,8 @@ from django.db import connection
 
 from ml import runs, versions
 from ml.models import ModelVersion, RunStatus, TrainingRun
-from ml.tasks import start_training_thread, train_model
+from ml.tasks import train_model
+from ml.training import start_training_thread
 
 from .conftest import wait_for
 

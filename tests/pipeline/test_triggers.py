@@ -3,7 +3,8 @@ import pytest
 from catalog.models import Decision, DecisionAction, Suggestion
 from ml import runs, versions
 from ml.models import ModelVersion, RunStatus, TrainingRun
-from ml.tasks import is_better, score_catalogue, train_if_enough_decisions, train_model
+from ml.tasks import score_catalogue, train_if_enough_decisions, train_model
+from ml.training import is_better
 
 pytestmark = pytest.mark.django_db
 

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"training run {run.pk} queued")
         if options["in_process"]:
-            from ml.tasks import start_training_thread
+            from ml.training import start_training_thread
 
             start_training_thread(run.pk)
         if not (options["wait"] or options["activate"] or options["in_process"]):

@@ -1,0 +1,99 @@
+"""Scoring products with the active model version: what the `inference` queue does.
+
+Activation fans the whole catalogue out in chunks (`send_catalogue_chunks`); products created
+or changed are scored once their transaction commits (`score_products_on_commit`); a worker
+scores one chunk with `score_chunk` and writes its suggestions (ml/suggestions.py). The Celery
+tasks (ml/tasks.py) only retry a chunk that could not be scored, with the delays below.
+"""
+import logging
+import traceback
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Product
+from taxonomy.models import Category
+from taxonomy.names import split_path_key
+
+from . import outbox
+from .inference import load_model, product_document
+from .models import ModelVersion
+from .paging import in_pk_batches
+from .suggestions import apply_predictions
+
+log = logging.getLogger(__name__)
+
+# A chunk that cannot be scored (the active artifact is corrupted or unreadable) is tried
+# again this many times, with exponential backoff from SCORING_RETRY_DELAY seconds; the error
+# stays on the version's row for staff to see (versions page, API).
+SCORING_RETRIES = 5
+SCORING_RETRY_DELAY = 30
+# A chunk whose database connection dropped (the server restarted, failed over, or ended the
+# session) is tried again sooner: the database is usually back within seconds. The chunk's
+# writes are one transaction and an upsert on (product, value), so a retry duplicates nothing.
+DATABASE_RETRY_DELAY = 5
+
+
+class ModelUnavailable(Exception):
+    """The version's artifact could not be loaded; the cause is recorded on the version."""
+
+
+def send_catalogue_chunks(version_id: int) -> int:
+    """Send the whole catalogue to the inference queue in chunks, for the active version."""
+    if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
+        return 0
+    chunks = 0
+    product_ids = Product.objects.values_list("pk", flat=True)
+    for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
+        outbox.send("ml.tasks.score_products", version_id, ids)
+        chunks += 1
+    return chunks
+
+
+def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) -> int:
+    """Score these products with the version if it is still active; the suggestions written."""
+    version = ModelVersion.objects.filter(pk=version_id, is_active=True).first()
+    if version is None:
+        return 0  # a newer version became active; its own catalogue scoring covers these
+    products = list(Product.objects.filter(pk__in=product_ids).only("pk", "category_id", "title", "description"))
+    if not products:
+        return 0
+    paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))
+    try:
+        model = load_model(version)
+    except Exception as error:  # noqa: BLE001 - a missing, altered or unreadable artifact: say so, retry
+        _record_scoring_error(version, error, try_number)
+        raise ModelUnavailable(str(error)) from error
+    if version.scoring_error:
+        ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
+    documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
+    # Products in categories the version was not trained on get no suggestions from it.
+    predictions = list(model.predict(documents, on_unknown="skip"))
+    return apply_predictions(version, products, predictions)
+
+
+def _record_scoring_error(version: ModelVersion, error: Exception, try_number: int) -> None:
+    log.error("model version %s cannot score products (try %d of %d): %s", version.pk, try_number + 1,
+              SCORING_RETRIES + 1, error)
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    ModelVersion.objects.filter(pk=version.pk).update(
+        scoring_error=f"{detail} (try {try_number + 1} of {SCORING_RETRIES + 1})"[:4000], scoring_error_at=timezone.now()
+    )
+
+
+def score_products_on_commit(product_ids) -> None:
+    """Score created or changed products with the active version once their transaction commits."""
+    ids = sorted(set(int(pk) for pk in product_ids))
+    if not ids:
+        return
+
+    def enqueue():
+        version_id = ModelVersion.objects.filter(is_active=True).values_list("pk", flat=True).first()
+        if version_id is None:
+            return
+        chunk_size = settings.ZOKUSEI_SCORING_CHUNK_SIZE
+        for start in range(0, len(ids), chunk_size):
+            outbox.send("ml.tasks.score_products", version_id, ids[start : start + chunk_size])
+
+    transaction.on_commit(enqueue)
