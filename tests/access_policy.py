@@ -73,6 +73,9 @@ class Policy:
     methods: tuple = ALL_METHODS
     # Roles per method where it differs from read/write (POST /api/auth/token/ signs in).
     per_method: dict = field(default_factory=dict)
+    # Paths mixing bob's own object with seller A's (bob's product, A's suggestion): for bob,
+    # (kwargs, the same with MISSING_ID for A's).
+    mixed: Callable | None = None
 
     def allowed(self, method):
         if method in self.per_method:
@@ -189,10 +192,21 @@ def _admin_policies():
     # failures or taxonomy revisions, nor deletes or changes a revision.
     revision = _object_kwargs(ADMIN_MODELS["taxonomy_taxonomyrevision"])
     policies["admin:accounts_loginfailures_add"] = Policy(NOBODY, NOBODY, methods=ADMIN_METHODS)
+    # Runs, versions, snapshots and unsent tasks are made by the app, never typed in.
+    for model in ("trainingrun", "modelversion", "trainingsnapshot", "unsenttask"):
+        policies[f"admin:ml_{model}_add"] = Policy(NOBODY, NOBODY, methods=ADMIN_METHODS)
     policies["admin:taxonomy_taxonomyrevision_add"] = Policy(NOBODY, NOBODY, methods=ADMIN_METHODS)
     policies["admin:taxonomy_taxonomyrevision_delete"] = Policy(NOBODY, NOBODY, methods=ADMIN_METHODS, kwargs=revision)
     policies["admin:taxonomy_taxonomyrevision_change"] = Policy(ADMIN, NOBODY, methods=ADMIN_METHODS, kwargs=revision)
     return policies
+
+
+def _decision_page():
+    return seller_a_object(
+        kwargs=lambda o: {"pk": o.product_a.pk, "suggestion_id": o.pending_a.pk}, owned=("pk", "suggestion_id"),
+        mixed=lambda o: ({"pk": o.product_b.pk, "suggestion_id": o.pending_a.pk},
+                         {"pk": o.product_b.pk, "suggestion_id": MISSING_ID}),
+    )
 
 
 def _pk(name):
@@ -278,15 +292,9 @@ POLICIES = {
     ),
     "frontend:product": seller_a_object(kwargs=_pk("product_a")),
     "frontend:next_product": seller_a_object(kwargs=_pk("product_a")),
-    "frontend:accept": seller_a_object(
-        kwargs=lambda o: {"pk": o.product_a.pk, "suggestion_id": o.pending_a.pk}, owned=("pk", "suggestion_id")
-    ),
-    "frontend:reject": seller_a_object(
-        kwargs=lambda o: {"pk": o.product_a.pk, "suggestion_id": o.pending_a.pk}, owned=("pk", "suggestion_id")
-    ),
-    "frontend:correct": seller_a_object(
-        kwargs=lambda o: {"pk": o.product_a.pk, "suggestion_id": o.pending_a.pk}, owned=("pk", "suggestion_id")
-    ),
+    "frontend:accept": _decision_page(),
+    "frontend:reject": _decision_page(),
+    "frontend:correct": _decision_page(),
     "frontend:accept_above": seller_a_object(kwargs=_pk("product_a")),
     "frontend:reject_rest": seller_a_object(kwargs=lambda o: {"pk": o.product_a.pk, "attribute_id": o.color.pk}),
     "frontend:undo": seller_a_object(kwargs=_pk("product_a")),
@@ -502,6 +510,15 @@ KNOWN_DEFECTS = {
         "500: every field is read-only, so the add form saves an empty snapshot: IntegrityError on "
         "taxonomy_revision (ml/admin.py: has_add_permission should be False for the read-only models)"
     ),
+    ("admin", "GET", "admin:ml_trainingsnapshot_add"): "the add page of a read-only model (ml/admin.py)",
+    **{
+        ("admin", method, f"admin:ml_{model}_add"): (
+            "an empty POST adds an empty row (a run that is never sent, a version with no artifact, a task "
+            "with no name): every field is read-only (ml/admin.py: has_add_permission should be False)"
+        )
+        for model in ("trainingrun", "modelversion", "unsenttask")
+        for method in ("GET", "POST")
+    },
 }
 
 
@@ -543,11 +560,14 @@ class Walker:
         self.report.requests += 1
         self.report.per_role[who] += 1
         if answer.status >= 500:
-            if (who, method, self.key) in KNOWN_DEFECTS:
-                self.known_seen.add((who, method, self.key))
-            else:
-                self.report.problem("crash", who, method, url, str(answer.status))
+            self.problem("crash", who, method, url, str(answer.status))
         return answer
+
+    def problem(self, kind, who, method, url, detail=""):
+        if (who, method, self.key) in KNOWN_DEFECTS:
+            self.known_seen.add((who, method, self.key))
+        else:
+            self.report.problem(kind, who, method, url, detail)
 
     def check(self, key):
         policy = POLICIES[key]
@@ -565,18 +585,20 @@ class Walker:
                 self.judge(who, role, method, url, answer, granted, policy)
                 if policy.owned and role in OUTSIDERS_OF_A:
                     self.compare_missing(key, who, method, url, answer)
+                if policy.mixed and role == "bob":
+                    self.compare_mixed(key, who, method, policy)
                 if policy.probes and method == "GET":
                     self.probe(key, who, role, url, policy)
 
     def judge(self, who, role, method, url, answer, granted, policy):
         if not granted and not answer.refused:
-            self.report.problem("access", who, method, url, f"answered {answer.status}, the policy refuses {role}")
+            self.problem("access", who, method, url, f"answered {answer.status}, the policy refuses {role}")
         if not granted and answer.rows_changed:
-            self.report.problem("write", who, method, url, f"a refused request changed rows: {answer.rows_changed}")
+            self.problem("write", who, method, url, f"a refused request changed rows: {answer.rows_changed}")
         if granted and answer.denied:
-            self.report.problem("refused", who, method, url, f"answered {answer.status}, the policy grants {role}")
+            self.problem("refused", who, method, url, f"answered {answer.status}, the policy grants {role}")
         if granted and policy.owned and method == "GET" and answer.status == 404:
-            self.report.problem("refused", who, method, url, "404 on an object the user may see")
+            self.problem("refused", who, method, url, "404 on an object the user may see")
         self.check_markers(who, role, method, url, answer, "")
 
     def check_markers(self, who, role, method, url, answer, asked):
@@ -585,16 +607,27 @@ class Walker:
         # A marker the request itself carries (a search echoed in the form) is no leak.
         shown = [m for m in markers if m in answer.body and m not in url and m not in asked]
         if shown:
-            self.report.problem("data", who, method, url, f"the body shows {shown}")
+            self.problem("data", who, method, url, f"the body shows {shown}")
 
     def compare_missing(self, key, who, method, url, answer):
         missing_url = build_path(key, self.objects, missing=True)
         missing = self.ask(who, method, missing_url)
         if answer.normalised(url, missing_url) != missing.normalised(url, missing_url):
-            self.report.problem(
+            self.problem(
                 "existence", who, method, url,
                 f"answered {answer.status} {answer.body[:120]!r}, a missing id {missing.status} {missing.body[:120]!r}",
             )
+
+    def compare_mixed(self, key, who, method, policy):
+        kwargs, missing_kwargs = policy.mixed(self.objects)
+        url, missing_url = reverse(key, kwargs=kwargs), reverse(key, kwargs=missing_kwargs)
+        answer = self.ask(who, method, url, check_rows=method not in SAFE_METHODS)
+        missing = self.ask(who, method, missing_url)
+        self.check_markers(who, "bob", method, url, answer, "")
+        if answer.normalised(url, missing_url) != missing.normalised(url, missing_url):
+            self.problem("existence", who, method, url, f"answered {answer.status}, a missing id {missing.status}")
+        if answer.rows_changed:
+            self.problem("write", who, method, url, f"another seller's id changed rows: {answer.rows_changed}")
 
     def probe(self, key, who, role, url, policy):
         for params, missing_params in policy.probes(self.objects):
@@ -607,7 +640,7 @@ class Walker:
                 texts += [asked, urlencode(missing_params)]
                 texts.sort(key=len, reverse=True)  # the whole query string before its parts
                 if answer.normalised(*texts) != missing.normalised(*texts):
-                    self.report.problem(
+                    self.problem(
                         "existence", who, "GET", f"{url}?{asked}",
                         f"answered {answer.status} {answer.body[:120]!r}, the same query for nothing "
                         f"{missing.status} {missing.body[:120]!r}",
