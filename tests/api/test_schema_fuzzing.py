@@ -15,13 +15,16 @@ MAX_EXAMPLES random cases per operation and role, derandomised, with a deadline 
 Every request runs inside the test's transaction, so nothing is kept; tasks are sent only
 after a commit, which never comes, so no broker message and no file is written.
 """
+import tempfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -38,6 +41,9 @@ MAX_EXAMPLES = 10
 # One request answers in milliseconds; five seconds means something hangs (the margin is for
 # a loaded CI machine).
 DEADLINE_MS = 5000
+
+# Hypothesis keeps caches in .hypothesis/ of the working folder; nothing of the run stays there.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "zokusei-hypothesis")
 
 # No 5xx; only documented status codes and content types; bodies as the schema describes.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
