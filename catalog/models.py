@@ -66,6 +66,14 @@ class SuggestionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn"
 
 
+# The lifecycle's rules, written once. A person's decision moved the suggestion to one of these
+# (catalog/review.py); re-scoring never brings it back to pending (ml/suggestions.py).
+DECIDED_STATUSES = (SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
+# The seller said the product does not carry this label: an explicit negative for training
+# (ml/snapshots.py). A correction rejects the suggested value and adds another.
+NEGATIVE_STATUSES = (SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
+
+
 class Suggestion(models.Model):
     """A label the model suggests for a product; one row per (product, label)."""
 
@@ -97,11 +105,19 @@ class DecisionAction(models.TextChoices):
     CORRECT = "correct"
 
 
+class DecisionQuerySet(models.QuerySet):
+    def standing(self):
+        """Decisions not undone: those the suggestions' statuses and the labels reflect now."""
+        return self.filter(undone_at__isnull=True)
+
+
 class Decision(models.Model):
     """What a person did with a suggestion: who, when, against which model version and score.
 
     Decisions are training data: accepted and corrected values become positives, rejected
-    values explicit negatives. Undoing a decision deletes its row and restores the suggestion.
+    values explicit negatives. Undoing a decision is recorded on its row (who, when) and
+    restores the suggestion; the row stays, so the audit trail keeps every decision and every
+    undo. Counts of what sellers decided read `Decision.objects.standing()`.
     """
 
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
@@ -113,6 +129,11 @@ class Decision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     model_version = models.ForeignKey("ml.ModelVersion", on_delete=models.PROTECT, related_name="decisions")
     score = models.FloatField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,13 +4,15 @@ Every function here is one transaction. The suggestion rows it changes are locke
 (`select_for_update`), so two tabs or two people deciding the same suggestion at once cannot
 both record a decision: the second one waits, then sees that the suggestion is no longer
 pending. Each decision records who, when, the model version and the score, and changes the
-product's labels in the same transaction, so the labels are training data at once.
+product's labels in the same transaction, so the labels are training data at once. Undo is
+recorded too: the decision's row stays, marked with who undid it and when.
 
 Sellers act on their own products only; a suggestion on another seller's product looks as
 if it did not exist (`Suggestion.DoesNotExist`), so pages answer 404 rather than 403.
 """
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_seller, is_staff_member
@@ -194,7 +196,7 @@ def _as_one_action(decisions):
 
 def last_decision(user, product_id=None):
     """The newest decision `user` made (on `product_id` if given) that they may still undo."""
-    decisions = Decision.objects.filter(user=user, suggestion__in=visible_suggestions(user))
+    decisions = Decision.objects.standing().filter(user=user, suggestion__in=visible_suggestions(user))
     if product_id is not None:
         decisions = decisions.filter(suggestion__product_id=product_id)
     return decisions.select_related("suggestion__value", "corrected_value").order_by("-created_at", "-id").first()
@@ -205,13 +207,13 @@ def undo_last(user, product_id=None) -> list[Suggestion]:
 
     A bulk action is undone as a whole. Returns the suggestions restored (none when there is
     nothing to undo). A label the decision created is removed; a label the product already
-    had before the decision stays.
+    had before the decision stays. The decisions are marked undone (by `user`, now), not deleted.
     """
     with transaction.atomic():
         latest = last_decision(user, product_id)
         if latest is None:
             return []
-        action = Decision.objects.filter(
+        action = Decision.objects.standing().filter(
             user=user, created_at=latest.created_at, suggestion__product_id=latest.suggestion.product_id
         )
         suggestions = {
@@ -220,11 +222,11 @@ def undo_last(user, product_id=None) -> list[Suggestion]:
         # Read again under the locks: another undo of the same action may have got there first.
         decisions = list(action.filter(suggestion_id__in=suggestions))
         for decision in decisions:
-            _restore(suggestions[decision.suggestion_id], decision)
+            _restore(suggestions[decision.suggestion_id], decision, user)
         return [suggestions[decision.suggestion_id] for decision in sorted(decisions, key=lambda d: d.suggestion_id)]
 
 
-def _restore(suggestion, decision):
+def _restore(suggestion, decision, user):
     label_value_id = {
         DecisionAction.ACCEPT: suggestion.value_id,
         DecisionAction.CORRECT: decision.corrected_value_id,
@@ -233,6 +235,8 @@ def _restore(suggestion, decision):
         ProductLabel.objects.filter(
             product_id=suggestion.product_id, value_id=label_value_id, created_at__gte=decision.created_at
         ).delete()
-    decision.delete()
+    # The decision stays, marked undone: the audit trail keeps what was decided and undone.
+    decision.undone_at, decision.undone_by = timezone.now(), user
+    decision.save(update_fields=["undone_at", "undone_by"])
     suggestion.status = SuggestionStatus.PENDING
     suggestion.save(update_fields=["status", "updated_at"])

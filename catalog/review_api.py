@@ -42,7 +42,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "suggestion", "action", "corrected_value", "user", "created_at", "model_version", "score"]
+        fields = ["id", "suggestion", "action", "corrected_value", "user", "created_at", "model_version", "score",
+                  "undone_at"]
         read_only_fields = fields
 
 

@@ -19,7 +19,7 @@ def _rate(part, whole):
 def acceptance_rows(key, label_of):
     """Decisions grouped by `key`: how many, how many accepted, the acceptance rate in %."""
     rows = (
-        Decision.objects.values(key)
+        Decision.objects.standing().values(key)
         .annotate(
             total=Count("id"),
             accepted=Count("id", filter=Q(action=DecisionAction.ACCEPT)),
@@ -66,7 +66,7 @@ def completeness_rows():
 def catalogue_overview() -> dict:
     by_status = dict(Suggestion.objects.values_list("status").annotate(n=Count("id")).order_by())
     attribute_names = dict(
-        Decision.objects.values_list("suggestion__value__attribute_id", "suggestion__value__attribute__name").distinct()
+        Decision.objects.standing().values_list("suggestion__value__attribute_id", "suggestion__value__attribute__name").distinct()
     )
     return {
         "product_count": Product.objects.count(),

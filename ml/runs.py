@@ -317,6 +317,6 @@ def start_run_after_enough_decisions() -> TrainingRun | None:
     if TrainingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         return None
     last = TrainingSnapshot.objects.order_by("-last_decision_id").values_list("last_decision_id", flat=True).first() or 0
-    if Decision.objects.filter(pk__gt=last).count() < threshold:
+    if Decision.objects.standing().filter(pk__gt=last).count() < threshold:
         return None
     return start_training_run(None, {})

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import Decision, Product, ProductLabel, Suggestion, SuggestionStatus
+from catalog.models import NEGATIVE_STATUSES, Decision, Product, ProductLabel, Suggestion
 from taxonomy.exporting import taxonomy_document
 from taxonomy.models import Category
 from taxonomy.names import split_path_key
@@ -119,8 +119,7 @@ def _labels_of(batch, cutoff):
         "product_id", "value__attribute__name", "value__name"
     ):
         positives[product_id].append([attribute, value])
-    rejected = (SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
-    for product_id, attribute, value in Suggestion.objects.filter(product_id__in=ids, status__in=rejected, updated_at__lte=cutoff).values_list(
+    for product_id, attribute, value in Suggestion.objects.filter(product_id__in=ids, status__in=NEGATIVE_STATUSES, updated_at__lte=cutoff).values_list(
         "product_id", "value__attribute__name", "value__name"
     ):
         negatives[product_id].append([attribute, value])

@@ -8,12 +8,11 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from catalog.models import ProductLabel, Suggestion, SuggestionStatus
+from catalog.models import DECIDED_STATUSES, ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.relevance import relevance_index
 
 # Decided suggestions are never reopened by a re-score: a rejection is final for that
 # product, and an accepted one is already a label.
-DECIDED = (SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
 
 
 def apply_predictions(version, products, predictions) -> int:
@@ -47,7 +46,7 @@ def apply_predictions(version, products, predictions) -> int:
             "product_id", "value_id"
         ):
             labels[product_id].add(value_id)
-        decided = {(p, v) for _, p, v, status in existing if status in DECIDED}
+        decided = {(p, v) for _, p, v, status in existing if status in DECIDED_STATUSES}
         rows = []
         for product in products:
             relevant = index.value_ids(product.category_id)

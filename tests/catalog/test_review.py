@@ -99,7 +99,19 @@ def test_undo_restores_an_accepted_suggestion(alice, sneaker, sneaker_suggestion
     review.accept(alice, sneaker_suggestions["red"].pk)
     [restored] = review.undo_last(alice, sneaker.pk)
     assert restored.pk == sneaker_suggestions["red"].pk and status(restored) == "pending"
-    assert labels(sneaker) == {} and not Decision.objects.exists()
+    assert labels(sneaker) == {} and not Decision.objects.standing().exists()
+
+
+def test_undo_is_recorded_on_the_decision_which_stays_in_the_audit_trail(alice, sneaker, sneaker_suggestions):
+    accepted = review.accept(alice, sneaker_suggestions["red"].pk)
+    review.undo_last(alice, sneaker.pk)
+    again = review.reject(alice, sneaker_suggestions["red"].pk)
+
+    trail = list(Decision.objects.filter(suggestion=sneaker_suggestions["red"]).order_by("id"))
+    assert [(d.pk, d.action, d.undone_by) for d in trail] == [(accepted.pk, "accept", alice), (again.pk, "reject", None)]
+    assert trail[0].undone_at >= trail[0].created_at and trail[1].undone_at is None
+    # the newest standing decision is the one undo takes back next, never the undone one
+    assert review.last_decision(alice, sneaker.pk).pk == again.pk
 
 
 def test_undo_keeps_a_label_the_product_had_before(alice, sneaker, sneaker_suggestions):
