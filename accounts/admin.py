@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from config.admin_widgets import TolerantAutocompleteFields
+
 from .models import LoginFailures, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TolerantAutocompleteFields, BaseUserAdmin):
     list_display = ("username", "email", "seller", "is_staff", "is_superuser", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active", "seller")
     fieldsets = BaseUserAdmin.fieldsets + (("Seller", {"fields": ("seller",)}),)

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from config.admin_widgets import TolerantAutocompleteFields
+
 from .labels import check_relevant, drop_irrelevant_labels
 from .limits import MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_TITLE_CHARS, text_problem
 from .models import Product, ProductLabel, Seller
@@ -76,7 +78,7 @@ class ProductLabelForm(forms.ModelForm):
         return data
 
 
-class ProductLabelInline(admin.TabularInline):
+class ProductLabelInline(TolerantAutocompleteFields, admin.TabularInline):
     model = ProductLabel
     formset = RelevantLabelsFormSet
     extra = 0
@@ -85,7 +87,7 @@ class ProductLabelInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     form = ProductForm
     list_display = ("external_id", "seller", "category", "title", "label_count", "updated_at")
     list_filter = ("seller",)
@@ -119,7 +121,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductLabel)
-class ProductLabelAdmin(admin.ModelAdmin):
+class ProductLabelAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     form = ProductLabelForm
     list_display = ("product", "value", "source", "created_at", "created_by")
     list_filter = ("source",)

@@ -1,12 +1,18 @@
-"""Query parameters of API requests that cannot be stored text are refused before any view runs.
+"""Query parameters that cannot be stored text are refused before any view runs.
 
 `%00` decodes to a NUL character, which PostgreSQL refuses in any text comparison, so a
 filter like `catalog-stats/?seller=%00` crashed in the database driver. Every view, filter,
 search and ordering parameter reads request.GET, so one check here covers them all; the
 answer has the form of DRF's validation errors, naming the parameter. (Invalid UTF-8 in a
 query string cannot reach the views: Django decodes it with replacement characters.)
+
+The pages read query parameters too (queue filters, `?queue=`, the admin's search), so every
+path is checked: the API answers JSON, a page a plain 400. A query string of more parameters
+than DATA_UPLOAD_MAX_NUMBER_FIELDS is refused here the same way, instead of Django's HTML 400.
 """
-from django.http import JsonResponse
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from taxonomy.limits import text_problem
 
@@ -18,11 +24,17 @@ class RefuseUnstorableQueryText:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(API_PREFIX):
+        try:
             problems = query_text_problems(request.GET)
-            if problems:
-                return JsonResponse(problems, status=400)
-        return self.get_response(request)
+        except TooManyFieldsSent:
+            problems = {"non_field_errors": [
+                f"the query string has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters"]}
+        if not problems:
+            return self.get_response(request)
+        if request.path_info.startswith(API_PREFIX):
+            return JsonResponse(problems, status=400)
+        return HttpResponseBadRequest("; ".join(f"{name}: {', '.join(reasons)}" for name, reasons in problems.items()),
+                                      content_type="text/plain; charset=utf-8")
 
 
 def query_text_problems(query) -> dict:

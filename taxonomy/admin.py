@@ -22,6 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+from config.admin_widgets import TolerantAutocompleteFields
+
 from .exporting import export_taxonomy
 from .importing import import_taxonomy
 from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
@@ -66,7 +68,7 @@ class CategoryForm(forms.ModelForm):
         return data
 
 
-class CategoryAttributeInline(admin.TabularInline):
+class CategoryAttributeInline(TolerantAutocompleteFields, admin.TabularInline):
     model = CategoryAttribute
     extra = 0
     autocomplete_fields = ("attribute", "values")
@@ -97,7 +99,7 @@ class DepthFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     list_display = ("tree_name", "own_pairs", "relevant_labels", "products")
     list_filter = (DepthFilter,)
     search_fields = ("name", "path_key")
@@ -270,7 +272,7 @@ class AttributeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttributeValue)
-class AttributeValueAdmin(admin.ModelAdmin):
+class AttributeValueAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     list_display = ("name", "attribute", "aliases")
     list_filter = ("attribute",)
     search_fields = ("name", "attribute__name")
@@ -328,7 +330,7 @@ class AttributeValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(CategoryAttribute)
-class CategoryAttributeAdmin(admin.ModelAdmin):
+class CategoryAttributeAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     list_display = ("category", "attribute", "all_values", "value_list")
     list_filter = ("all_values", "attribute")
     search_fields = ("category__path_key", "attribute__name")

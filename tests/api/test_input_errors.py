@@ -51,6 +51,25 @@ def test_a_nul_byte_in_a_query_parameter_is_refused_with_its_name(staff_api, que
         assert response.json() == {query.split("=")[0]: ["contains a NUL character (\\u0000)"]}
 
 
+def test_a_nul_byte_in_a_page_s_query_parameter_is_a_plain_400_naming_it(client, alice):
+    client.force_login(alice)
+
+    response = client.get(reverse("frontend:queue"), {"q": "red\x00"})
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.content.decode() == "q: contains a NUL character (\\u0000)"
+
+
+def test_a_query_string_of_too_many_parameters_is_refused_in_json_with_the_limit(staff_api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    url = reverse("product-list") + "?" + "&".join(f"p{i}=1" for i in range(11))
+
+    response = staff_api.get(url)
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json() == {"non_field_errors": ["the query string has more than 10 parameters"]}
+
+
 def test_updated_after_with_a_16_hour_offset_is_compared_in_utc(staff_api, alices_tv):
     # Python accepts +16:00, PostgreSQL refused it (500). 2000-01-01T00:00+16:00 is 1999-12-31T08:00Z.
     before = staff_api.get(reverse("product-list"), {"updated_after": "2000-01-01T00:00:00+16:00"})

@@ -103,3 +103,27 @@ def test_a_valid_edit_still_saves_in_the_admin(admin_browser, tv):
     assert response.status_code == 302
     tv.refresh_from_db()
     assert tv.title == "Big TV"
+
+
+@pytest.mark.parametrize("url_name, data", [
+    ("admin:catalog_product_add", {"seller": "shop-a", "external_id": "x", "title": "t", "category": "TVs"}),
+    ("admin:accounts_user_add", {"username": "u", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase",
+                                 "seller": "shop-a"}),
+])
+def test_a_choice_that_is_no_id_is_a_form_error_not_a_crash(admin_browser, taxonomy, seller_a, url_name, data):
+    # The autocomplete widget re-rendered the invalid form with pk__in=["shop-a"]: a 500.
+    page = admin_browser.post(reverse(url_name), {**data, "labels-TOTAL_FORMS": "0", "labels-INITIAL_FORMS": "0"})
+
+    assert page.status_code == 200
+    assert "Select a valid choice" in page.content.decode()
+
+
+@pytest.mark.parametrize("model", ["trainingrun", "modelversion", "trainingsnapshot", "unsenttask"])
+def test_the_pipelines_records_cannot_be_added_by_hand_in_the_admin(admin_browser, model):
+    from ml.models import ModelVersion, TrainingRun, TrainingSnapshot, UnsentTask
+
+    counts = [m.objects.count() for m in (ModelVersion, TrainingRun, TrainingSnapshot, UnsentTask)]
+
+    assert admin_browser.get(reverse(f"admin:ml_{model}_add")).status_code == 403
+    assert admin_browser.post(reverse(f"admin:ml_{model}_add"), {}).status_code == 403
+    assert [m.objects.count() for m in (ModelVersion, TrainingRun, TrainingSnapshot, UnsentTask)] == counts
