@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 # machine set TORCH_SPEC to the build you want (e.g. TORCH_SPEC="torch==2.13.0").
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: venv demo test test-fast serve worker migrate clean
+.PHONY: venv demo test test-fast lint serve worker migrate clean
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,9 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
 
 test-fast: venv
 	$(PY) -m pytest -m "not browser and not worker and not slow" -x -q

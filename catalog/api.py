@@ -36,7 +36,6 @@ from .serializers import (
 )
 from .stats import catalog_stats
 
-
 EXPORT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 

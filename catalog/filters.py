@@ -31,7 +31,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         if value is None:
             return None
         try:
-            return value.astimezone(datetime.timezone.utc)
+            return value.astimezone(datetime.UTC)
         except OverflowError:
             raise forms.ValidationError("This time is out of range once converted to UTC.", code="invalid") from None
 

@@ -41,7 +41,12 @@ from taxonomy.relevance import relevance_index
 
 from .csvfiles import csv_records, not_utf8
 from .limits import (
-    MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_LABELS_PER_PRODUCT, MAX_NAME_CHARS, MAX_TITLE_CHARS, text_problem,
+    MAX_DESCRIPTION_CHARS,
+    MAX_EXTERNAL_ID_CHARS,
+    MAX_LABELS_PER_PRODUCT,
+    MAX_NAME_CHARS,
+    MAX_TITLE_CHARS,
+    text_problem,
 )
 from .models import LabelSource, Product, ProductLabel, Seller
 from .signals import send_products_changed

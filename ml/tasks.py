@@ -14,9 +14,14 @@ from django.db import InterfaceError, OperationalError, connection
 from . import outbox, scoring, training
 from .retention import apply_configured_retention
 from .runs import (
-    HEARTBEAT_INTERVAL, RECLAIM_AFTER, fail_dead_runs, may_have_lost_its_worker, resend_stalled_runs,
+    HEARTBEAT_INTERVAL,
+    RECLAIM_AFTER,
+    fail_dead_runs,
+    may_have_lost_its_worker,
+    resend_stalled_runs,
     start_run_after_enough_decisions,
 )
+
 # The retry delays live with the scoring they pace; imported here for the tasks (and tests).
 from .scoring import DATABASE_RETRY_DELAY, SCORING_RETRIES, SCORING_RETRY_DELAY  # noqa: F401
 from .suggestions import withdraw_irrelevant_suggestions

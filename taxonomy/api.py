@@ -40,7 +40,7 @@ class ProtectedDeleteMixin:
         try:
             instance.delete()
         except ProtectedError as error:
-            raise Conflict(f"{instance} is still used by {len(error.protected_objects)} rows (products or labels).")
+            raise Conflict(f"{instance} is still used by {len(error.protected_objects)} rows (products or labels).") from None
 
 
 class Conflict(ValidationError):

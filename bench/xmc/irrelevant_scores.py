@@ -29,10 +29,11 @@ import numpy as np  # noqa: E402
 def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
     """Score ``products`` over all labels and count the decisions, top-ranked labels and hits
     inside and outside each product's category."""
+    from tqdm import tqdm
+
     from ml.xmc.runtime import token_ids
     from ml.xmc.scoring import score_batches
     from ml.xmc.thresholds import decide
-    from tqdm import tqdm
     space = model.label_space
     enc = model.encode(products)
     threshold = model.thresholds.per_label(space)
@@ -83,6 +84,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import torch
+
     from ml.xmc.data import read_jsonl
     from ml.xmc.metrics import micro_prf
     from ml.xmc.model import XmcModel

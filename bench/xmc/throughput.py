@@ -96,9 +96,9 @@ def bench_training(a, taxonomy, products):
         bare(k, True)
     t_ours, t_fb, t_fbs = [], [], []
     for k, b in enumerate(batches):
-        t_ours.append(_median_time(lambda: ours(b), 1))
-        t_fb.append(_median_time(lambda: bare(k, False), 1))
-        t_fbs.append(_median_time(lambda: bare(k, True), 1))
+        t_ours.append(_median_time(lambda b=b: ours(b), 1))
+        t_fb.append(_median_time(lambda k=k: bare(k, False), 1))
+        t_fbs.append(_median_time(lambda k=k: bare(k, True), 1))
     n = config.batch_size
     per = lambda ts: sum(ts) / (len(ts) * n)
     ours_s = per(t_ours) + tokenise_s
@@ -109,10 +109,9 @@ def bench_training(a, taxonomy, products):
 
 def bench_prediction(a, taxonomy, products, tmp):
     from ml.xmc.config import TrainConfig
-    from ml.xmc.data import encode_products, make_batches, pad
+    from ml.xmc.data import encode_products, load_tokenizer, make_batches, pad
     from ml.xmc.labels import LabelSpace
     from ml.xmc.layout import HeadLayout
-    from ml.xmc.data import load_tokenizer
     from ml.xmc.model import XmcModel
     from ml.xmc.runtime import autocast, token_ids
     from ml.xmc.thresholds import Thresholds
@@ -156,8 +155,9 @@ def bench_prediction(a, taxonomy, products, tmp):
 
 
 def bench_head(labels: int, dim: int, batch: int, relevant: int, categories: int, gathered: bool, reps: int):
-    from ml.xmc.labels import LabelSpace
     import torch.nn.functional as F
+
+    from ml.xmc.labels import LabelSpace
 
     rng = np.random.default_rng(0)
     rel = [np.sort(rng.choice(labels, relevant, replace=False)) for _ in range(categories)]

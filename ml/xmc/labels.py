@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -62,7 +62,7 @@ class LabelSpace:
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def from_taxonomy(cls, taxonomy: dict) -> "LabelSpace":
+    def from_taxonomy(cls, taxonomy: dict) -> LabelSpace:
         """Build from a parsed taxonomy.json; raises TaxonomyError on anything malformed."""
         if not isinstance(taxonomy, dict) or "attributes" not in taxonomy or "categories" not in taxonomy:
             raise TaxonomyError("taxonomy must be a dict with 'attributes' and 'categories'")
@@ -108,7 +108,7 @@ class LabelSpace:
 
     @classmethod
     def from_relevance(cls, labels: list[Label], categories: list[Path],
-                       relevant: list[Iterable[Label]]) -> "LabelSpace":
+                       relevant: list[Iterable[Label]]) -> LabelSpace:
         index = {l: i for i, l in enumerate(labels)}
         indptr, indices = [0], []
         for rel in relevant:
@@ -203,7 +203,7 @@ class LabelSpace:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LabelSpace":
+    def from_dict(cls, d: dict) -> LabelSpace:
         labels = [tuple(l) for l in d["labels"]]
         cats = [tuple(c["path"]) for c in d["categories"]]
         indptr = np.cumsum([0] + [len(c["relevant"]) for c in d["categories"]])

@@ -113,7 +113,7 @@ class HeadLayout:
                 "num_outputs": self.num_outputs}
 
     @classmethod
-    def from_dict(cls, d: dict, space: LabelSpace) -> "HeadLayout":
+    def from_dict(cls, d: dict, space: LabelSpace) -> HeadLayout:
         layout = cls(d["kind"], space, [tuple(g) for g in d.get("groups", [])] if d["kind"] != "shared" else None)
         if layout.num_outputs != d["num_outputs"]:
             raise ValueError(f"head layout: {layout.num_outputs} outputs rebuilt, {d['num_outputs']} saved")

@@ -10,7 +10,7 @@ with the reference scorer on flat taxonomies that list values explicitly (such a
 from __future__ import annotations
 
 import collections
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .labels import LabelSpace, normalize_name, normalize_path
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -100,7 +100,7 @@ class XmcModel:
             json.dump(meta, f, ensure_ascii=False, indent=2)
 
     @classmethod
-    def load(cls, path, device: str = "auto", *, bf16: bool = False) -> "XmcModel":
+    def load(cls, path, device: str = "auto", *, bf16: bool = False) -> XmcModel:
         """Rebuild from the folder alone; ModelFolderError (a ValueError) names what is wrong.
 
         bf16: predict under bf16 autocast (faster on GPUs and AMX CPUs; scores then depend

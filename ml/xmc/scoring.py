@@ -2,7 +2,7 @@
 prediction, by threshold tuning during training and by the benches."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 

@@ -12,7 +12,7 @@ same rule, so the two are chosen together.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -47,7 +47,7 @@ class Thresholds:
                 "single_valued": self.single_valued}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Thresholds":
+    def from_dict(cls, d: dict) -> Thresholds:
         return cls(d["global"], d.get("attribute"), d.get("strategy", "fixed"), d.get("single_valued", ()))
 
 

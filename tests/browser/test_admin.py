@@ -3,7 +3,6 @@ import pytest
 
 from catalog import review
 
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

@@ -19,7 +19,7 @@ from catalog.exporting import export_products
 from catalog.importing import import_products
 from catalog.models import Product, ProductLabel, Seller, Suggestion
 from taxonomy.problems import FileRefused
-from tests.frontend.conftest import model_version, suggest  # noqa: F401
+from tests.conftest import suggest
 
 pytestmark = pytest.mark.django_db
 

@@ -83,7 +83,7 @@ def test_it_gives_physical_line_numbers_across_quoted_newlines(taxonomy):
 
 
 def test_it_refuses_a_csv_that_is_not_utf8(taxonomy):
-    text = "id,category,title\n1,TVs,TV\n".encode() + "2,TVs,テレビ\n".encode("shift_jis")
+    text = b"id,category,title\n1,TVs,TV\n" + "2,TVs,テレビ\n".encode("shift_jis")
     problems = _problems(text, default_seller="shop-a")
     assert len(problems) == 1 and problems[0][0] == 3 and problems[0][2].startswith("not UTF-8")
 

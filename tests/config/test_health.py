@@ -19,7 +19,7 @@ def test_it_reports_a_reachable_broker(client):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "unsent_tasks": 0}
 
 
-def test_it_reports_an_unreachable_broker_and_the_kept_messages_without_hanging(client, unreachable_broker):
+def test_it_reports_an_unreachable_broker_and_the_kept_messages_without_hanging(client, unreachable_broker):  # noqa: F811
     UnsentTask.objects.create(task="ml.tasks.score_catalogue", args=[1])
 
     started = time.monotonic()

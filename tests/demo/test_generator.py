@@ -7,7 +7,15 @@ import unicodedata
 import pytest
 
 from demo import generator, lexicon
-from demo.generator import PAPER_SCALE, CatalogSpec, build_taxonomy, iter_products, make_product, spec_with, write_catalog
+from demo.generator import (
+    PAPER_SCALE,
+    CatalogSpec,
+    build_taxonomy,
+    iter_products,
+    make_product,
+    spec_with,
+    write_catalog,
+)
 from demo.surface import full_width, half_width_kana
 
 SMALL = CatalogSpec(products=300, seed=7)

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.models import Decision, ProductLabel, Suggestion
 from catalog import review
+from catalog.models import Decision, ProductLabel, Suggestion
 from taxonomy.models import Attribute, AttributeValue
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,7 @@ from taxonomy.exporting import taxonomy_document
 from taxonomy.importing import import_taxonomy
 from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision
 from taxonomy.problems import FileRefused
-from tests.conftest import SMALL_TAXONOMY, jsonl_file
-from tests.frontend.conftest import model_version, suggest  # noqa: F401
+from tests.conftest import SMALL_TAXONOMY, jsonl_file, suggest
 
 pytestmark = pytest.mark.django_db
 

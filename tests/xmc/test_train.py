@@ -10,7 +10,6 @@ from ml.xmc.model import XmcModel
 from ml.xmc.train import TrainingCancelled, train
 
 
-
 def _relevant(space, product):
     c = space.category_index(product["category"])
     return {space.labels[i] for i in space.relevant(c)}
