@@ -41,10 +41,16 @@ class LabelSource(models.TextChoices):
 
 
 class ProductLabel(models.Model):
-    """An attribute value the product is known to carry (training data: a positive)."""
+    """An attribute value the product is known to carry (training data: a positive).
+
+    Deleting a value from the taxonomy (admin, API, import) removes it from every product,
+    with its suggestions and the decisions about them (CASCADE, here and on Suggestion and
+    Decision): one rule wherever the value is deleted. The products are re-scored
+    (catalog/signals.py).
+    """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="labels")
-    value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.PROTECT, related_name="product_labels")
+    value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="product_labels")
     source = models.CharField(max_length=20, choices=LabelSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -123,7 +129,7 @@ class Decision(models.Model):
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
     action = models.CharField(max_length=20, choices=DecisionAction.choices)
     corrected_value = models.ForeignKey(
-        "taxonomy.AttributeValue", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "taxonomy.AttributeValue", null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="decisions")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

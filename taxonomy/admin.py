@@ -282,22 +282,20 @@ class AttributeValueAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         """Counts instead of Django's list of every related row, which for a value that a
-        hundred thousand products carry would be a page nobody can read (or render)."""
-        from catalog.models import Decision, ProductLabel, Suggestion
-
+        hundred thousand products carry would be a page nobody can read (or render). What goes
+        with a value is the catalogue's rule (catalog/models.py, ProductLabel): read here
+        through the reverse relations, so the taxonomy never imports the catalogue."""
         values = list(objs)
-        ids = [value.pk for value in values]
-        labels = ProductLabel.objects.filter(value_id__in=ids)
-        suggestions = Suggestion.objects.filter(value_id__in=ids)
+        chosen = AttributeValue.objects.filter(pk__in=[value.pk for value in values])
+        # One relation per query: joining them all at once would multiply the rows.
         usage = {
-            "products": labels.values("product_id").distinct().count(),
-            "suggestions": suggestions.count(),
-            "pending": suggestions.filter(status="pending").count(),
-            "decisions": Decision.objects.filter(Q(suggestion__value_id__in=ids) | Q(corrected_value_id__in=ids)).count(),
+            **chosen.aggregate(products=Count("product_labels__product", distinct=True)),
+            "suggestions": chosen.aggregate(n=Count("suggestions"))["n"],
+            "pending": chosen.aggregate(n=Count("suggestions", filter=Q(suggestions__status="pending")))["n"],
+            "decisions": chosen.aggregate(n=Count("suggestions__decisions"))["n"]
+            + chosen.aggregate(n=Count("corrections"))["n"],
         }
-        summary = []
-        for value in values:
-            summary.append(f"Attribute value: {value}")
+        summary = [f"Attribute value: {value}" for value in values]
         summary.append(
             [
                 f"{usage['products']} product(s) carry this value: the label is removed from them",
@@ -309,24 +307,10 @@ class AttributeValueAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
         perms_needed = set() if self.has_delete_permission(request) else {"attribute value"}
         return summary, model_count, perms_needed, []
 
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, AttributeValue.objects.filter(pk=obj.pk))
-
     def delete_queryset(self, request, queryset):
-        from catalog.models import Decision, ProductLabel
-        from catalog.signals import send_products_changed
-
         with transaction.atomic():
-            ids = list(queryset.values_list("pk", flat=True))
-            labels = ProductLabel.objects.filter(value_id__in=ids)
-            product_ids = list(labels.values_list("product_id", flat=True).distinct())
-            # Labels and corrections protect the value (on_delete=PROTECT): they go first,
-            # deliberately, after the confirmation page said how many there are.
-            labels.delete()
-            Decision.objects.filter(corrected_value_id__in=ids).delete()
-            for value in AttributeValue.objects.filter(pk__in=ids):
+            for value in queryset:
                 value.delete()  # one by one, so post_delete bumps the taxonomy revision
-            send_products_changed(product_ids)
 
 
 @admin.register(CategoryAttribute)

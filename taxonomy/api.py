@@ -34,13 +34,14 @@ from .serializers import (
 
 
 class ProtectedDeleteMixin:
-    """Deleting a row that products still use answers 409 instead of failing."""
+    """Deleting a category that products still use answers 409 instead of failing. (A value
+    goes with its labels, suggestions and decisions: catalog/models.py, ProductLabel.)"""
 
     def perform_destroy(self, instance):
         try:
             instance.delete()
         except ProtectedError as error:
-            raise Conflict(f"{instance} is still used by {len(error.protected_objects)} rows (products or labels).") from None
+            raise Conflict(f"{instance} is still used by {len(error.protected_objects)} rows (products).") from None
 
 
 class Conflict(ValidationError):

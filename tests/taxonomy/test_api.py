@@ -141,3 +141,29 @@ def test_renaming_a_category_counts_the_path_of_its_deepest_subcategory(admin_ap
 
     assert refused.status_code == 400 and "deepest subcategory" in refused.json()["name"][0]
     assert accepted.status_code == 200
+
+
+def test_deleting_a_used_value_through_the_api_removes_it_from_products_as_the_admin_does(
+        admin_api, alice, sneaker, sneaker_suggestions, taxonomy, django_capture_on_commit_callbacks):
+    # One rule wherever a value is deleted (catalog/models.py, ProductLabel): the API used to
+    # answer 409 where the admin removed the labels.
+    from catalog import review
+    from catalog.models import Decision, ProductLabel, Suggestion
+    from catalog.signals import products_changed
+
+    red = taxonomy.value("Color", "red")
+    review.accept(alice, sneaker_suggestions["red"].pk)
+    review.correct(alice, sneaker_suggestions["blue"].pk, red.pk)
+    changed = []
+    products_changed.connect(lambda sender, product_ids, **kw: changed.extend(product_ids), weak=False,
+                             dispatch_uid="test-value-deleted")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_api.delete(reverse("attribute-value-detail", args=[red.pk]))
+    finally:
+        products_changed.disconnect(dispatch_uid="test-value-deleted")
+
+    assert response.status_code == status.HTTP_204_NO_CONTENT
+    assert not ProductLabel.objects.filter(product=sneaker).exists() and not Decision.objects.exists()
+    assert Suggestion.objects.filter(product=sneaker).count() == 3
+    assert changed == [sneaker.pk]  # the product is scored again
