@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.urls import reverse
 
 from catalog.exporting import export_products
 from catalog.importing import import_products
@@ -175,7 +176,7 @@ def test_a_bad_products_file_uploaded_is_refused_whole_with_line_and_field(taxon
     before = _counts()
     upload = io.BytesIO(case.data)
     upload.name = case.file_name
-    response = alice_api.post("/api/products/import/", {"file": upload}, format="multipart")
+    response = alice_api.post(reverse("product-import"), {"file": upload}, format="multipart")
     assert response.status_code == 400, response.content
     if case.data:
         _check_report(response.json()["problems"], case)
@@ -198,7 +199,7 @@ def test_odd_text_from_the_command_line_is_stored_exactly_as_sent(taxonomy, sell
 def test_odd_text_uploaded_is_stored_exactly_as_sent(taxonomy, alice_api, case):
     upload = io.BytesIO(case.data)
     upload.name = case.file_name
-    response = alice_api.post("/api/products/import/", {"file": upload}, format="multipart")
+    response = alice_api.post(reverse("product-import"), {"file": upload}, format="multipart")
     assert response.status_code == 200, response.content
     assert _stored() == tuple(sorted(case.stored))
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.urls import reverse
 
 from catalog.importing import import_products
 from catalog.models import Product
@@ -136,7 +137,7 @@ def test_a_bad_taxonomy_file_uploaded_is_refused_whole_with_line_and_field(taxon
     before = _state()
     upload = io.BytesIO(case.data)
     upload.name = "taxonomy.json"
-    response = admin_api.post("/api/taxonomy/import/", {"file": upload}, format="multipart")
+    response = admin_api.post(reverse("taxonomy-import"), {"file": upload}, format="multipart")
     assert response.status_code == 400, response.content
     _check_report(response.json()["problems"], case)
     assert _state() == before
@@ -169,7 +170,7 @@ def test_odd_names_from_the_command_line_are_stored_exactly_as_sent(db, case):
 def test_odd_names_uploaded_are_stored_exactly_as_sent(admin_api, case):
     upload = io.BytesIO(case.data)
     upload.name = "taxonomy.json"
-    response = admin_api.post("/api/taxonomy/import/", {"file": upload}, format="multipart")
+    response = admin_api.post(reverse("taxonomy-import"), {"file": upload}, format="multipart")
     assert response.status_code == 200, response.content
     assert _names() == _expected_names(case)
 
