@@ -24,6 +24,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # null until the run has produced a version (and for failed or cancelled runs).
     model_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    waiting_for_broker = serializers.SerializerMethodField(
+        help_text="The broker was unreachable when the run was sent: it is kept and sent when the broker is back.")
 
     class Meta:
         model = TrainingRun
@@ -31,9 +33,14 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "id", "requested_by", "created_at", "started_at", "finished_at", "parameters", "status",
             "cancel_requested", "snapshot", "stage", "epoch", "total_epochs", "step", "total_steps", "percent",
             "loss_history", "throughput", "heartbeat_at", "worker", "attempts", "error", "metrics", "comparison",
-            "model_version",
+            "model_version", "waiting_for_broker",
         ]
         read_only_fields = [name for name in fields if name != "parameters"]
+
+    def get_waiting_for_broker(self, run) -> bool:
+        # One query per answer, not per run: the view puts the set in the context.
+        waiting = self.context.get("runs_waiting_for_broker")
+        return run.pk in (runs.runs_waiting_for_broker() if waiting is None else waiting)
 
     def validate_parameters(self, parameters):
         # Checked here as well as in runs.start_training_run so that the refusal names the field.
@@ -67,6 +74,12 @@ class TrainingRunViewSet(
     queryset = TrainingRun.objects.select_related("requested_by", "model_version").order_by("-created_at")
     filterset_fields = ["status"]
     ordering_fields = ["created_at", "status"]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":  # one query for the page (a create must look after it has sent)
+            context["runs_waiting_for_broker"] = runs.runs_waiting_for_broker()
+        return context
 
     def perform_create(self, serializer):
         serializer.instance = runs.start_training_run(self.request.user, serializer.validated_data.get("parameters"))

@@ -54,6 +54,11 @@ def send_on_commit(task_name: str, *args) -> None:
     transaction.on_commit(lambda: send(task_name, *args))
 
 
+def kept_args(task_name: str) -> list[list]:
+    """The arguments of the messages of `task_name` still waiting for the broker, oldest first."""
+    return list(UnsentTask.objects.filter(task=task_name).order_by("pk").values_list("args", flat=True))
+
+
 def send_unsent(limit: int = SEND_BATCH) -> int:
     """Send the kept messages, oldest first; stops at the first failure (the broker is down)."""
     sent = 0

@@ -17,7 +17,7 @@ from ml.xmc.config import TrainConfig
 
 from .artifacts import run_artifact_dir
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
-from .outbox import send_on_commit
+from .outbox import kept_args, send_on_commit
 
 # Progress is written at most this often (seconds), so a fast training loop does not turn
 # into a stream of UPDATEs; the heartbeat is written by its own thread (ml/tasks.py).
@@ -125,6 +125,11 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
         if enqueue:
             _send_on_commit(run.pk)
     return run
+
+
+def runs_waiting_for_broker() -> set[int]:
+    """Queued runs whose message the broker refused (it was down): kept, sent when it is back."""
+    return {args[0] for args in kept_args("ml.tasks.train_model") if args}
 
 
 def _send_on_commit(run_id: int) -> None:

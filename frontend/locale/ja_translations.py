@@ -20,6 +20,8 @@ JA = {
     "Attempts": "試行回数",
     "The run was started over after its worker was lost": "ワーカーが失われたため、この実行は最初からやり直されました",
     "Scoring failed": "スコアリング失敗",
+    "The task queue (broker) is unreachable: the run is saved and will be sent to the workers as soon as it is back.":
+        "タスクキュー（ブローカー）に接続できません。実行は保存済みで、復旧しだいワーカーに送られます。",
     "Artifact removed": "成果物は削除済み",
     "The confidence must be between 0 and 1.": "確信度は 0 から 1 の間で指定してください。",
     "Micro precision": "マイクロ適合率",

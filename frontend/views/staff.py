@@ -53,7 +53,7 @@ def start_run(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("frontend:runs")
-    return redirect("frontend:run", pk=run.pk)
+    return redirect("frontend:run", pk=run.pk)  # which says so when the broker did not take it
 
 
 def run_progress_data(run: TrainingRun) -> dict:
@@ -92,6 +92,7 @@ def run_detail(request, pk):
             "chart": loss_chart(run.loss_history),
             "tables": evaluation_tables(run.metrics),
             "comparison_tables": evaluation_tables(run.comparison),
+            "waiting_for_broker": run.status == "queued" and run.pk in ml_runs.runs_waiting_for_broker(),
         },
     )
 

@@ -32,6 +32,9 @@ def test_a_run_started_while_the_broker_is_down_is_created_once_and_sent_when_it
     unsent = UnsentTask.objects.get()
     assert (unsent.task, unsent.args) == ("ml.tasks.train_model", [run.pk])
     assert "127.0.0.1:1" in unsent.last_error
+    assert response.data["waiting_for_broker"] is True  # the answer says so
+    listed = staff_api.get(reverse("training-run-list")).json()["results"]
+    assert [(r["id"], r["waiting_for_broker"]) for r in listed] == [(run.pk, True)]
 
     # while the broker is still down the sweep keeps the message and counts the failure
     assert outbox.send_unsent() == 0
@@ -93,3 +96,22 @@ def test_a_message_the_broker_takes_is_not_kept(catalogue, sent, django_capture_
         outbox.send_on_commit("ml.tasks.withdraw_irrelevant")
     assert sent == [("withdraw_irrelevant", [])]
     assert not UnsentTask.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_starting_a_run_while_the_broker_is_down_are_told_it_waits_and_is_not_lost(
+        client, staff, catalogue, unreachable_broker, monkeypatch):
+    client.force_login(staff)
+
+    response = client.post(reverse("frontend:start_run"), {"epochs": 1}, follow=True)
+
+    run = TrainingRun.objects.get()
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("frontend:run", args=[run.pk])
+    assert "The task queue (broker) is unreachable: the run is saved" in response.content.decode()
+
+    # the broker is back: the sweep sends the run, and the page no longer warns
+    sent = []
+    monkeypatch.setattr("ml.tasks.train_model.delay", lambda *args: sent.append(list(args)))
+    assert outbox.send_unsent() == 1 and sent == [[run.pk]]
+    assert "waiting-for-broker" not in client.get(reverse("frontend:run", args=[run.pk])).content.decode()
+
