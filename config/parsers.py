@@ -16,8 +16,9 @@ import codecs
 import re
 from itertools import accumulate
 
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError, ValidationError
+from django.conf import settings
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.utils import json
 
 from taxonomy.limits import text_problem
@@ -109,10 +110,27 @@ class FormParser(parsers.FormParser):
         return data
 
 
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
 class MultiPartParser(parsers.MultiPartParser):
-    """Form fields are checked; uploaded files are the importers' to check, line by line."""
+    """Form fields are checked; uploaded files are the importers' to check, line by line.
+
+    A body larger than ZOKUSEI_MAX_UPLOAD_BYTES is refused from its Content-Length, before a
+    byte of it is written to a temporary file (Django bounds form fields, not files)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        limit = settings.ZOKUSEI_MAX_UPLOAD_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        except ValueError:
+            length = 0  # Django itself treats a malformed Content-Length as none
+        if length > limit:
+            raise UploadTooLarge(f"The upload is {length:,} bytes, larger than the {limit:,} bytes a file may be "
+                                 "(ZOKUSEI_MAX_UPLOAD_BYTES); split the file.")
         result = super().parse(stream, media_type, parser_context)
         check_form_text(result.data)
         return result

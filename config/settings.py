@@ -290,6 +290,8 @@ ZOKUSEI_ENCODER_DIRS = [Path(p) for p in env_list("ZOKUSEI_ENCODER_DIRS", [str(V
 # products of its batch (ml/xmc/model.py); fp32 keeps suggestions independent of chunking.
 ZOKUSEI_INFERENCE_BF16 = env_bool("ZOKUSEI_INFERENCE_BF16", False)
 ZOKUSEI_SCORING_CHUNK_SIZE = env_int("ZOKUSEI_SCORING_CHUNK_SIZE", 512, minimum=1)
+# The largest file an import upload may be (bytes): 2M products as JSONL are about 1 GB.
+ZOKUSEI_MAX_UPLOAD_BYTES = env_int("ZOKUSEI_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1024)
 ZOKUSEI_HEARTBEAT_TIMEOUT = env_int("ZOKUSEI_HEARTBEAT_TIMEOUT", 600, minimum=10)
 ZOKUSEI_RESEND_QUEUED_AFTER = env_int("ZOKUSEI_RESEND_QUEUED_AFTER", 900, minimum=60)
 # Retention (ml/retention.py), applied daily by beat and by `manage.py prune_artifacts`; 0 keeps all.

@@ -2,6 +2,7 @@
 
 Bob names the seller shop-a in some tests; Alice (shop-a) is the seller who writes products.
 """
+import io
 import json
 
 import pytest
@@ -104,3 +105,15 @@ def test_a_nul_byte_in_a_form_encoded_body_is_refused_with_its_field(alice_api, 
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json() == {"title": ["contains a NUL character (\\u0000)"]}
+
+
+def test_an_upload_over_the_limit_is_refused_with_413_before_it_is_read(alice_api, taxonomy, settings):
+    settings.ZOKUSEI_MAX_UPLOAD_BYTES = 1_024
+    upload = io.BytesIO(b'{"id": "1"}\n' * 200)
+    upload.name = "products.jsonl"
+
+    response = alice_api.post(reverse("product-import"), {"file": upload}, format="multipart")
+
+    assert response.status_code == status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    assert "larger than the 1,024 bytes" in response.json()["detail"]
+    assert not Product.objects.exists()
