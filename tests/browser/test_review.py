@@ -83,8 +83,11 @@ def test_it_reviews_a_product_with_the_keyboard_alone(
     assert re.search(r"/products/(\d+)/", page.url).group(1) in {str(p.pk) for p in more_products}
     statuses = dict(Suggestion.objects.filter(product=sneaker).values_list("value__name", "status"))
     assert statuses == {"red": "accepted", "blue": "rejected", "26.0": "accepted", "25.0": "rejected"}
-    decisions = Decision.objects.filter(suggestion__product=sneaker)
+    decisions = Decision.objects.standing().filter(suggestion__product=sneaker)
     assert decisions.count() == 4
+    # the correction she undid stays in the audit trail, marked undone by her
+    [undone] = Decision.objects.filter(suggestion__product=sneaker, undone_at__isnull=False)
+    assert (undone.action, undone.undone_by) == ("correct", alice)
     assert set(decisions.values_list("user__username", flat=True)) == {"alice"}
     assert {d.score for d in decisions} == {0.93, 0.55, 0.81, 0.30}
     labels = dict(ProductLabel.objects.filter(product=sneaker).values_list("value__name", "source"))

@@ -7,6 +7,7 @@ the task is not sent to any broker.
 from unittest import mock
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog import review
 from ml import tasks
@@ -35,13 +36,14 @@ def test_it_starts_a_run_and_shows_its_progress_move(screenshot, page, live_serv
         status="running", stage="train", epoch=1, total_epochs=2, step=40, total_steps=100, percent=40.0,
         loss_history=[[0, 0.9], [10, 0.6], [20, 0.45], [30, 0.4], [40, 0.33]],
     )
-    page.wait_for_function("document.querySelector('output[data-field=percent]').textContent === '40.0'")
+    # expect() polls without eval(), which the Content-Security-Policy forbids in the page
+    expect(page.locator("output[data-field=percent]")).to_have_text("40.0")
     assert page.locator("#run-percent").evaluate("p => p.value") == 40
     assert page.locator("#loss-chart polyline").count() == 1
     TrainingRun.objects.filter(pk=run.pk).update(
         step=80, percent=80.0, loss_history=[[0, 0.9], [10, 0.6], [20, 0.45], [40, 0.33], [60, 0.3], [80, 0.27]]
     )
-    page.wait_for_function("document.querySelector('output[data-field=percent]').textContent === '80.0'")
+    expect(page.locator("output[data-field=percent]")).to_have_text("80.0")
     screenshot(page, "training-run-progress")
 
     # when the run finishes, the page reloads with the evaluation figures
