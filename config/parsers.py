@@ -78,9 +78,16 @@ def check_text(data) -> None:
         raise ValidationError(problems)
 
 
+def form_text_problems(query) -> dict:
+    """text_problems of form fields or query parameters (a QueryDict)."""
+    # A field sent once is named alone, as serializers name it; repeated, with its index.
+    return text_problems({name: values[0] if len(values) == 1 else values for name, values in query.lists()})
+
+
 def check_form_text(query) -> None:
-    # A form field sent once is named alone, as serializers name it; repeated, with its index.
-    check_text({name: values[0] if len(values) == 1 else values for name, values in query.lists()})
+    problems = form_text_problems(query)
+    if problems:
+        raise ValidationError(problems)
 
 
 class JSONParser(parsers.JSONParser):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from taxonomy.limits import text_problem
+from .parsers import form_text_problems
 
 API_PREFIX = "/api/"
 
@@ -25,7 +25,7 @@ class RefuseUnstorableQueryText:
 
     def __call__(self, request):
         try:
-            problems = query_text_problems(request.GET)
+            problems = form_text_problems(request.GET)  # the bodies' check (config/parsers.py)
         except TooManyFieldsSent:
             problems = {"non_field_errors": [
                 f"the query string has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters"]}
@@ -33,19 +33,7 @@ class RefuseUnstorableQueryText:
             return self.get_response(request)
         if request.path_info.startswith(API_PREFIX):
             return JsonResponse(problems, status=400)
-        return HttpResponseBadRequest("; ".join(f"{name}: {', '.join(reasons)}" for name, reasons in problems.items()),
-                                      content_type="text/plain; charset=utf-8")
-
-
-def query_text_problems(query) -> dict:
-    problems = {}
-    for name, values in query.lists():
-        name_problem = text_problem(name)
-        if name_problem:
-            problems.setdefault("non_field_errors", []).append(f"a parameter name {name_problem}")
-            continue
-        for value in values:
-            problem = text_problem(value)
-            if problem:
-                problems.setdefault(name, []).append(problem)
-    return problems
+        return HttpResponseBadRequest(
+            "; ".join(f"{name}: {', '.join(reasons) if isinstance(reasons, list) else reasons}"
+                      for name, reasons in problems.items()),
+            content_type="text/plain; charset=utf-8")

@@ -20,7 +20,7 @@ from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
 from .outbox import kept_args, send_on_commit
 
 # Progress is written at most this often (seconds), so a fast training loop does not turn
-# into a stream of UPDATEs; the heartbeat is written by its own thread (ml/tasks.py).
+# into a stream of UPDATEs; the heartbeat is written by its own thread (ml/training.py).
 PROGRESS_WRITE_INTERVAL = 2.0
 # Loss curves keep at most this many points; older points are thinned, not dropped.
 MAX_LOSS_POINTS = 500
@@ -205,7 +205,7 @@ def claim_run(run_id: int, worker: str) -> int | None:
                   "the active model version is unchanged"):
         discard_unregistered_artifact(run_id)
         return None
-    # Progress starts over with the run; the snapshot is kept and reused (ml/tasks.py).
+    # Progress starts over with the run; the snapshot is kept and reused (ml/training.py).
     if lost.update(**taken, epoch=0, step=0, total_steps=0, percent=0.0, loss_history=[], throughput=0.0, error=""):
         return _attempt_of(run_id)
     return None
@@ -221,26 +221,31 @@ def may_have_lost_its_worker(run_id: int) -> bool:
     return TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists()
 
 
+def _owned(run_id: int, attempt: int | None, *, running: bool = True):
+    """The run's row while `attempt` still owns it (any attempt when None): what a worker may
+    write. A worker whose run was taken over finds nothing and writes nothing."""
+    rows = TrainingRun.objects.filter(pk=run_id)
+    if running:
+        rows = rows.filter(status=RunStatus.RUNNING)
+    return rows if attempt is None else rows.filter(attempts=attempt)
+
+
 def owns(run_id: int, attempt: int | None) -> bool:
-    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
-    return (runs if attempt is None else runs.filter(attempts=attempt)).exists()
+    return _owned(run_id, attempt).exists()
 
 
 def beat(run_id: int, attempt: int | None = None) -> None:
-    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
-    (runs if attempt is None else runs.filter(attempts=attempt)).update(heartbeat_at=timezone.now())
+    _owned(run_id, attempt).update(heartbeat_at=timezone.now())
 
 
 def finish_run(run_id: int, status: str, *, error: str = "", attempt: int | None = None, **fields) -> bool:
     """End a running run; with `attempt`, only if that attempt still owns it. False when not."""
-    runs = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
-    runs = runs if attempt is None else runs.filter(attempts=attempt)
-    return runs.update(status=status, error=error, finished_at=timezone.now(), **fields) == 1
+    return _owned(run_id, attempt).update(status=status, error=error, finished_at=timezone.now(), **fields) == 1
 
 
 def discard_unregistered_artifact(run_id: int) -> None:
     """Remove what a run wrote to its artifact folder, unless a model version was registered
-    from it (registration and the run's success commit together, ml/tasks.py)."""
+    from it (registration and the run's success commit together, ml/training.py)."""
     if not ModelVersion.objects.filter(run_id=run_id).exists():
         shutil.rmtree(run_artifact_dir(run_id), ignore_errors=True)
 
@@ -297,17 +302,14 @@ class ProgressRecorder:
             fields["throughput"] = float(data["throughput"])
         if total_steps:
             fields["percent"] = round(100.0 * int(step or 0) / total_steps, 2)
-        mine = TrainingRun.objects.filter(pk=self.run_id)
-        if self.attempt is not None:
-            mine = mine.filter(attempts=self.attempt)
+        mine = _owned(self.run_id, self.attempt, running=False)
         mine.update(**fields)
         # Stop when staff cancel, and when another worker took the run over (this one was
         # silent for RECLAIM_AFTER seconds): only one attempt may write the run's folder.
         self.cancel_requested = not mine.filter(cancel_requested=False).exists()
 
     def set_stage(self, stage: str) -> None:
-        mine = TrainingRun.objects.filter(pk=self.run_id)
-        (mine if self.attempt is None else mine.filter(attempts=self.attempt)).update(stage=stage)
+        _owned(self.run_id, self.attempt, running=False).update(stage=stage)
 
     def should_stop(self) -> bool:
         return self.cancel_requested
