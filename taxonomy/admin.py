@@ -26,7 +26,7 @@ from config.admin_widgets import TolerantAutocompleteFields
 
 from .exporting import export_taxonomy
 from .importing import import_taxonomy
-from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
+from .limits import MAX_ALIASES_PER_VALUE, name_problem
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, TaxonomyRevision, category_path_problem
 from .names import PATH_SEPARATOR, normalize_name
 from .problems import FileRefused
@@ -39,7 +39,7 @@ def checked_name(value: str) -> str:
     """A name as the models will store it (normalised), refused when it cannot be: the
     255-character columns count the normalised name, which NFKC may make longer (㍿ is
     株式会社), and a NUL would crash PostgreSQL."""
-    problem = text_problem(normalize_name(value), MAX_NAME_CHARS)
+    problem = name_problem(value)
     if problem:
         raise ValidationError(f"{problem[0].upper()}{problem[1:]} (names are counted after NFKC normalisation).")
     return value

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from config.db_locks import lock_names
 
-from .limits import MAX_ALIASES_PER_VALUE, MAX_NAME_CHARS, text_problem
+from .limits import MAX_ALIASES_PER_VALUE, name_problem
 from .models import Attribute, AttributeValue, Category, CategoryAttribute, path_key_problem
 from .names import PATH_SEPARATOR, normalize_name, path_key
 from .problems import Problems, unknown_key
@@ -122,12 +122,11 @@ def _name(obj, key, problems, field):
 def _checked_name(value: str, line, field, problems) -> str | None:
     """The normalised name, or None with a problem when it cannot be stored (NUL, lone
     surrogate, longer than the 255-character columns once normalised)."""
-    name = normalize_name(value)
-    problem = text_problem(name, MAX_NAME_CHARS)
+    problem = name_problem(value)
     if problem:
         problems.add(line, field, problem)
         return None
-    return name
+    return normalize_name(value)
 
 
 def _unknown_keys(obj, known, prefix, problems):

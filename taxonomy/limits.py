@@ -24,3 +24,12 @@ def text_problem(value: str, max_chars: int | None = None) -> str | None:
     except UnicodeEncodeError as error:
         return f"contains a lone surrogate (\\u{ord(value[error.start]):04x}) at character {error.start + 1}"
     return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why a taxonomy name cannot be stored, or None: the columns hold the normalised name,
+    which NFKC may make longer than the name as written (㍿ is 株式会社)."""
+    from .names import normalize_name
+
+    return text_problem(normalize_name(name), MAX_NAME_CHARS)
+
