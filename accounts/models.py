@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -36,8 +37,8 @@ class LoginFailures(models.Model):
     window_started_at = models.DateTimeField(help_text="The first failure of the window; the lock ends a lockout period after it.")
 
     class Meta:
-        verbose_name = "login failures"
-        verbose_name_plural = "login failures"
+        verbose_name = _("sign-in failures")
+        verbose_name_plural = _("sign-in failures")
         constraints = [models.UniqueConstraint(fields=["scope", "value"], name="login_failures_one_row_per_key")]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from config.admin_widgets import TolerantAutocompleteFields
 
@@ -21,7 +22,7 @@ class SellerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_total=Count("products"))
 
-    @admin.display(description="products", ordering="product_total")
+    @admin.display(description=_("products"), ordering="product_total")
     def product_count(self, seller):
         return seller.product_total
 
@@ -99,7 +100,7 @@ class ProductAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(label_total=Count("labels"))
 
-    @admin.display(description="labels", ordering="label_total")
+    @admin.display(description=_("labels"), ordering="label_total")
     def label_count(self, product):
         return product.label_total
 

@@ -3,13 +3,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Abs
+from django.utils.translation import gettext_lazy as _
 
 
 class Seller(models.Model):
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
-    name = models.CharField(max_length=255, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
         ordering = ["slug"]
 
     def __str__(self):
@@ -17,15 +20,19 @@ class Seller(models.Model):
 
 
 class Product(models.Model):
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
-    external_id = models.CharField(max_length=255, help_text="The seller's own id; unique per seller.")
-    category = models.ForeignKey("taxonomy.Category", on_delete=models.PROTECT, related_name="products")
-    title = models.TextField()
-    description = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products", verbose_name=_("seller"))
+    external_id = models.CharField(_("product id"), max_length=255, help_text=_("The seller's own id; unique per seller."))
+    category = models.ForeignKey(
+        "taxonomy.Category", on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    title = models.TextField(_("title"))
+    description = models.TextField(_("description"), blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["seller_id", "external_id"]
         constraints = [models.UniqueConstraint(fields=["seller", "external_id"], name="unique_external_id_per_seller")]
         indexes = [models.Index(fields=["category"]), models.Index(fields=["seller", "-updated_at"])]
@@ -35,9 +42,9 @@ class Product(models.Model):
 
 
 class LabelSource(models.TextChoices):
-    IMPORT = "import", "imported"
-    SELLER = "seller", "entered by the seller"
-    SUGGESTION = "suggestion", "accepted suggestion"
+    IMPORT = "import", _("imported")
+    SELLER = "seller", _("entered by the seller")
+    SUGGESTION = "suggestion", _("accepted suggestion")
 
 
 class ProductLabel(models.Model):
@@ -49,13 +56,19 @@ class ProductLabel(models.Model):
     (catalog/signals.py).
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="labels")
-    value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="product_labels")
-    source = models.CharField(max_length=20, choices=LabelSource.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="labels", verbose_name=_("product"))
+    value = models.ForeignKey(
+        "taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="product_labels", verbose_name=_("value")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=LabelSource.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("created by")
+    )
 
     class Meta:
+        verbose_name = _("product label")
+        verbose_name_plural = _("product labels")
         constraints = [models.UniqueConstraint(fields=["product", "value"], name="unique_label_per_product")]
 
     def __str__(self):
@@ -92,6 +105,8 @@ class Suggestion(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
         constraints = [models.UniqueConstraint(fields=["product", "value"], name="unique_suggestion_per_label")]
         indexes = [
             models.Index(fields=["status", "product"]),
@@ -142,6 +157,8 @@ class Decision(models.Model):
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -26,6 +27,11 @@ class SwaggerDocsView(DocsPage, SpectacularSwaggerView):
 class RedocDocsView(DocsPage, SpectacularRedocView):
     pass
 
+
+# The admin under the product's name (Django's default says "Django administration").
+admin.site.site_header = _("Zokusei administration")
+admin.site.site_title = _("Zokusei admin")
+admin.site.index_title = _("Taxonomy, catalogue and model training")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

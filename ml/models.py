@@ -6,6 +6,7 @@ what, how it went, and which version is active.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingSnapshot(models.Model):
@@ -27,6 +28,10 @@ class TrainingSnapshot(models.Model):
     negative_count = models.PositiveIntegerField(default=0, help_text="Rejected suggestions used as explicit negatives.")
     last_decision_id = models.PositiveBigIntegerField(default=0, help_text="Newest decision included.")
     pruned_at = models.DateTimeField(null=True, blank=True, help_text="When retention removed the folder (ml/retention.py).")
+
+    class Meta:
+        verbose_name = _("training snapshot")
+        verbose_name_plural = _("training snapshots")
 
     def __str__(self):
         return f"snapshot {self.pk} ({self.product_count} products)"
@@ -72,6 +77,8 @@ class TrainingRun(models.Model):
     comparison = models.JSONField(default=dict, blank=True, help_text="Figures of the active version on the same held-out data.")
 
     class Meta:
+        verbose_name = _("training run")
+        verbose_name_plural = _("training runs")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -109,6 +116,8 @@ class ModelVersion(models.Model):
     )
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version")
@@ -131,6 +140,8 @@ class UnsentTask(models.Model):
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("unsent task")
+        verbose_name_plural = _("unsent tasks")
         ordering = ["pk"]
 
     def __str__(self):

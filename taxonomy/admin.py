@@ -13,14 +13,16 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Collate
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.admin_widgets import TolerantAutocompleteFields
 
@@ -41,7 +43,9 @@ def checked_name(value: str) -> str:
     株式会社), and a NUL would crash PostgreSQL."""
     problem = name_problem(value)
     if problem:
-        raise ValidationError(f"{problem[0].upper()}{problem[1:]} (names are counted after NFKC normalisation).")
+        raise ValidationError(
+            _("%(problem)s (names are counted after NFKC normalisation).") % {"problem": f"{problem[0].upper()}{problem[1:]}"}
+        )
     return value
 
 
@@ -64,7 +68,7 @@ class CategoryForm(forms.ModelForm):
         key = normalize_name(data["name"]) if parent is None else parent.path_key + PATH_SEPARATOR + normalize_name(data["name"])
         problem = category_path_problem(key, self.instance.pk)
         if problem:
-            raise ValidationError(f"Category path too long: {problem}.")
+            raise ValidationError(_("Category path too long: %(problem)s.") % {"problem": problem})
         return data
 
 
@@ -72,8 +76,8 @@ class CategoryAttributeInline(TolerantAutocompleteFields, admin.TabularInline):
     model = CategoryAttribute
     extra = 0
     autocomplete_fields = ("attribute", "values")
-    verbose_name = "allowed pair"
-    verbose_name_plural = 'allowed pairs (inherited by subcategories; "all values" is the file format\'s "*")'
+    verbose_name = _("allowed pair")
+    verbose_name_plural = _('allowed pairs (inherited by subcategories; "all values" is the file format\'s "*")')
 
 
 class ChildInline(admin.TabularInline):
@@ -83,16 +87,16 @@ class ChildInline(admin.TabularInline):
     fields = ("name",)
     extra = 0
     show_change_link = True
-    verbose_name_plural = "subcategories"
+    verbose_name_plural = _("subcategories")
 
 
 class DepthFilter(admin.SimpleListFilter):
-    title = "level"
+    title = _("level")
     parameter_name = "depth"
 
     def lookups(self, request, model_admin):
         depths = Category.objects.order_by().values_list("depth", flat=True).distinct()
-        return [(str(depth), "top" if depth == 0 else f"level {depth}") for depth in sorted(depths)]
+        return [(str(depth), _("top") if depth == 0 else _("level %(depth)d") % {"depth": depth}) for depth in sorted(depths)]
 
     def queryset(self, request, queryset):
         return queryset.filter(depth=int(self.value())) if self.value() else queryset
@@ -132,12 +136,15 @@ class CategoryAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
                 refused = error
             else:
                 counts = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in result.as_dict().items() if n)
-                messages.success(request, f"Imported {upload.name}: {counts or 'nothing changed'}.")
+                messages.success(
+                    request,
+                    _("Imported %(file)s: %(counts)s.") % {"file": upload.name, "counts": counts or _("nothing changed")},
+                )
                 return redirect("admin:taxonomy_category_changelist")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import taxonomy.json",
+            "title": _("Import taxonomy.json"),
             "form": form,
             "refused": refused,
         }
@@ -152,6 +159,9 @@ class CategoryAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="taxonomy.json"'
         return response
 
+    def get_ordering(self, request):
+        return [tree_order()]
+
     def get_queryset(self, request):
         # Counted in subqueries: joining products and assignments at once would multiply rows.
         return (
@@ -160,38 +170,40 @@ class CategoryAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
                 assignment_count=_count_per_category(CategoryAttribute),
                 product_count=_count_per_category(apps.get_model("catalog", "Product")),
             )
-            .order_by("path_key")
+            .order_by(tree_order())
         )
 
-    @admin.display(description="category", ordering="path_key")
+    @admin.display(description=_("category"), ordering="path_key")
     def tree_name(self, category):
         return format_html("{}{}", INDENT * 2 * category.depth, category.name)
 
-    @admin.display(description="path")
+    @admin.display(description=_("path"))
     def full_path(self, category):
         return str(category) if category.pk else "-"
 
-    @admin.display(description="own attributes", ordering="assignment_count")
+    @admin.display(description=_("own attributes"), ordering="assignment_count")
     def own_pairs(self, category):
         return category.assignment_count
 
-    @admin.display(description="relevant labels")
+    @admin.display(description=_("relevant labels"))
     def relevant_labels(self, category):
         return len(relevance_index().value_ids(category.pk)) if category.pk else 0
 
-    @admin.display(description="products", ordering="product_count")
+    @admin.display(description=_("products"), ordering="product_count")
     def products(self, category):
         return category.product_count
 
 
 class TaxonomyFileForm(forms.Form):
-    file = forms.FileField(label="taxonomy.json", help_text="UTF-8 JSON in the format of docs/formats.md.")
+    file = forms.FileField(label="taxonomy.json", help_text=_("UTF-8 JSON in the format of docs/formats.md."))
 
 
 class AliasesField(forms.CharField):
     """Aliases edited as text, one per line, stored as the list the model keeps."""
 
-    widget = forms.Textarea(attrs={"rows": 2, "cols": 30})
+    # Wide enough for a few aliases of Japanese product vocabulary without scrolling sideways;
+    # the class is the admin's own for text areas (its CSS sizes the box, not a style attribute).
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40, "class": "vLargeTextField alias-list"})
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -213,7 +225,7 @@ class AttributeForm(forms.ModelForm):
 
 
 class AttributeValueForm(forms.ModelForm):
-    aliases = AliasesField(required=False, help_text="Other surface forms, one per line.")
+    aliases = AliasesField(required=False, label=_("aliases"), help_text=_("Other surface forms, one per line."))
 
     class Meta:
         model = AttributeValue
@@ -226,13 +238,26 @@ class AttributeValueForm(forms.ModelForm):
         # The field's own NUL check looks at the list's repr, where a NUL reads "\x00".
         aliases = self.cleaned_data["aliases"]
         if len(aliases) > MAX_ALIASES_PER_VALUE:
-            raise ValidationError(f"{len(aliases)} aliases, more than the {MAX_ALIASES_PER_VALUE} a value may have.")
+            raise ValidationError(
+                _("%(count)d aliases, more than the %(limit)d a value may have.")
+                % {"count": len(aliases), "limit": MAX_ALIASES_PER_VALUE}
+            )
         for number, alias in enumerate(aliases, 1):
             try:
                 checked_name(alias)
             except ValidationError as error:
-                raise ValidationError(f"Alias {number}: {error.messages[0]}") from None
+                raise ValidationError(_("Alias %(number)d: %(problem)s") % {"number": number, "problem": error.messages[0]}) from None
         return aliases
+
+
+def tree_order():
+    """Categories in tree order: each right after its parent. path_key joins the names with
+    \x1f, which sorts before every printable character bytewise; PostgreSQL's linguistic
+    collations (en_US.UTF-8, the default of the official image) skip control characters and
+    would interleave subtrees, so there the comparison is made bytewise ("C")."""
+    if connection.vendor == "postgresql":
+        return Collate("path_key", "C").asc()
+    return F("path_key").asc()
 
 
 def _count_per_category(model):
@@ -262,23 +287,28 @@ class AttributeAdmin(admin.ModelAdmin):
             value_total=Count("values", distinct=True), category_total=Count("assignments", distinct=True)
         )
 
-    @admin.display(description="values", ordering="value_total")
+    @admin.display(description=_("values"), ordering="value_total")
     def value_count(self, attribute):
         return attribute.value_total
 
-    @admin.display(description="categories", ordering="category_total")
+    @admin.display(description=_("categories"), ordering="category_total")
     def category_count(self, attribute):
         return attribute.category_total
 
 
 @admin.register(AttributeValue)
 class AttributeValueAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
-    list_display = ("name", "attribute", "aliases")
+    list_display = ("name", "attribute", "alias_list")
     list_filter = ("attribute",)
     search_fields = ("name", "attribute__name")
     list_select_related = ("attribute",)
     autocomplete_fields = ("attribute",)
     form = AttributeValueForm
+
+    @admin.display(description=_("aliases"))
+    def alias_list(self, value):
+        # The list the model stores, read as the admin edits it (not as JSON).
+        return ", ".join(value.aliases) or "-"
 
     def get_deleted_objects(self, objs, request):
         """Counts instead of Django's list of every related row, which for a value that a
@@ -295,16 +325,33 @@ class AttributeValueAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
             "decisions": chosen.aggregate(n=Count("suggestions__decisions"))["n"]
             + chosen.aggregate(n=Count("corrections"))["n"],
         }
-        summary = [f"Attribute value: {value}" for value in values]
+        summary = [_("Attribute value: %(value)s") % {"value": value} for value in values]
         summary.append(
             [
-                f"{usage['products']} product(s) carry this value: the label is removed from them",
-                f"{usage['suggestions']} suggestion(s) of it are deleted ({usage['pending']} still pending)",
-                f"{usage['decisions']} review decision(s) about it are deleted",
+                ngettext(
+                    "%(count)d product carries this value: the label is removed from it",
+                    "%(count)d products carry this value: the label is removed from them",
+                    usage["products"],
+                ) % {"count": usage["products"]},
+                ngettext(
+                    "%(count)d suggestion of it is deleted (%(pending)d still pending)",
+                    "%(count)d suggestions of it are deleted (%(pending)d still pending)",
+                    usage["suggestions"],
+                ) % {"count": usage["suggestions"], "pending": usage["pending"]},
+                ngettext(
+                    "%(count)d review decision about it is deleted",
+                    "%(count)d review decisions about it are deleted",
+                    usage["decisions"],
+                ) % {"count": usage["decisions"]},
             ]
         )
-        model_count = {"attribute values": len(values), **{k: n for k, n in usage.items() if k != "pending"}}
-        perms_needed = set() if self.has_delete_permission(request) else {"attribute value"}
+        model_count = {
+            AttributeValue._meta.verbose_name_plural: len(values),
+            _("products"): usage["products"],
+            _("suggestions"): usage["suggestions"],
+            _("review decisions"): usage["decisions"],
+        }
+        perms_needed = set() if self.has_delete_permission(request) else {AttributeValue._meta.verbose_name}
         return summary, model_count, perms_needed, []
 
     def delete_queryset(self, request, queryset):
@@ -324,7 +371,7 @@ class CategoryAttributeAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("values")
 
-    @admin.display(description="values")
+    @admin.display(description=_("values"))
     def value_list(self, assignment):
         if assignment.all_values:
             return "*"

@@ -7,6 +7,7 @@ category are its own assigned pairs and those of all its ancestors (taxonomy/rel
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy as _
 
 from .names import PATH_SEPARATOR, normalize_name
 
@@ -43,14 +44,17 @@ def _longest_subpath(category_pk: int | None) -> str:
 
 
 class Category(models.Model):
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
-    name = models.CharField(max_length=255)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("parent")
+    )
+    name = models.CharField(_("name"), max_length=255)
     # The whole path (names joined by PATH_SEPARATOR): the category's natural key.
-    path_key = models.TextField(unique=True, editable=False)
-    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    path_key = models.TextField(_("path"), unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("level"), default=0, editable=False)
 
     class Meta:
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["path_key"]
 
     def __str__(self):
@@ -87,9 +91,11 @@ class Category(models.Model):
 
 
 class Attribute(models.Model):
-    name = models.CharField(max_length=255, unique=True)
+    name = models.CharField(_("name"), max_length=255, unique=True)
 
     class Meta:
+        verbose_name = _("attribute")
+        verbose_name_plural = _("attributes")
         ordering = ["name"]
 
     def __str__(self):
@@ -103,11 +109,13 @@ class Attribute(models.Model):
 class AttributeValue(models.Model):
     """A canonical value of an attribute; the pair (attribute, value) is a label."""
 
-    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="values")
-    name = models.CharField(max_length=255)
-    aliases = models.JSONField(default=list, blank=True, help_text="Other surface forms of this value.")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="values", verbose_name=_("attribute"))
+    name = models.CharField(_("name"), max_length=255)
+    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Other surface forms of this value."))
 
     class Meta:
+        verbose_name = _("attribute value")
+        verbose_name_plural = _("attribute values")
         ordering = ["attribute__name", "name"]
         constraints = [models.UniqueConstraint(fields=["attribute", "name"], name="unique_value_per_attribute")]
 
@@ -126,14 +134,16 @@ class CategoryAttribute(models.Model):
     Applies to the category's descendants as well.
     """
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="assignments")
-    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="assignments")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("category"))
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("attribute"))
     all_values = models.BooleanField(
-        default=True, help_text='Allow every value of the attribute ("*"), including values added later.'
+        _("all values"), default=True, help_text=_('Allow every value of the attribute ("*"), including values added later.')
     )
-    values = models.ManyToManyField(AttributeValue, blank=True, related_name="assignments")
+    values = models.ManyToManyField(AttributeValue, blank=True, related_name="assignments", verbose_name=_("values"))
 
     class Meta:
+        verbose_name = _("allowed pair")
+        verbose_name_plural = _("allowed pairs")
         constraints = [
             models.UniqueConstraint(fields=["category", "attribute"], name="unique_attribute_per_category")
         ]
@@ -149,5 +159,9 @@ class TaxonomyRevision(models.Model):
     trained against.
     """
 
-    revision = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveBigIntegerField(_("revision"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("taxonomy revision")
+        verbose_name_plural = _("taxonomy revisions")

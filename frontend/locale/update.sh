@@ -3,10 +3,14 @@
 # Run from the repository root: frontend/locale/update.sh
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
-# Only the UI's own code: frontend/, the review domain functions whose messages it shows and
-# accounts/lockout.py (the sign-in page's lockout message).
+# What users read: the UI (frontend/), the admin (each app's admin.py, apps.py and models'
+# names), the review domain functions whose messages the UI shows and accounts/lockout.py
+# (the sign-in page's lockout message). The API's own messages stay English (clients parse
+# them), and so do management commands, ml/xmc and migrations.
 $PY manage.py makemessages -l ja --no-obsolete --no-location \
-    -i ".venv/*" -i "var/*" -i "docs/*" -i "tests/*" -i "ml/*" -i "taxonomy/*" -i "accounts/[!l]*" -i "config/*" \
-    -i "catalog/[!r]*" -i "catalog/review_api.py" -i "catalog/management/*" -i "catalog/migrations/*"
+    -i ".venv/*" -i "var/*" -i "docs/*" -i "tests/*" -i "demo/*" -i "bench/*" -i "*/migrations/*" -i "*/management/*" \
+    -i "ml/[!ams]*" -i "ml/serializers.py" -i "ml/scoring.py" -i "ml/snapshots.py" -i "ml/suggestions.py" \
+    -i "config/[!u]*" -i "accounts/[!alm]*" -i "accounts/api*" -i "accounts/authentication.py" -i "catalog/[!amr]*" -i "catalog/review_api.py" \
+    -i "taxonomy/[!am]*"
 $PY frontend/locale/ja_translations.py
 $PY manage.py compilemessages -l ja --ignore ".venv/*"

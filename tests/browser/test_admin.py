@@ -19,5 +19,5 @@ def test_an_admin_sees_the_tree_and_is_told_what_deleting_a_value_affects(
     screenshot(page, "admin-category-tree")
     red = taxonomy.value("Color", "red")
     page.goto(f"{live_server.url}/admin/taxonomy/attributevalue/{red.pk}/delete/")
-    assert page.get_by_text("1 product(s) carry this value").is_visible()
+    assert page.get_by_text("1 product carries this value").is_visible()
     screenshot(page, "admin-delete-value")

@@ -55,9 +55,9 @@ def test_deleting_a_used_value_says_how_many_are_affected(admin_browser, alice, 
     review.accept(alice, sneaker_suggestions["red"].pk)
     review.correct(alice, sneaker_suggestions["blue"].pk, red.pk)  # blue corrected to red
     page = admin_browser.get(reverse("admin:taxonomy_attributevalue_delete", args=[red.pk])).content.decode()
-    assert "1 product(s) carry this value" in page
-    assert "1 suggestion(s) of it are deleted (0 still pending)" in page
-    assert "2 review decision(s)" in page
+    assert "1 product carries this value" in page
+    assert "1 suggestion of it is deleted (0 still pending)" in page
+    assert "2 review decisions about it are deleted" in page
     response = admin_browser.post(reverse("admin:taxonomy_attributevalue_delete", args=[red.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not AttributeValue.objects.filter(pk=red.pk).exists()
@@ -70,7 +70,7 @@ def test_bulk_deleting_values_asks_first(admin_browser, taxonomy):
     ids = [taxonomy.value("Material", "canvas").pk, taxonomy.value("Material", "leather").pk]
     changelist = reverse("admin:taxonomy_attributevalue_changelist")
     page = admin_browser.post(changelist, {"action": "delete_selected", "_selected_action": ids}).content.decode()
-    assert "0 product(s) carry this value" in page
+    assert "0 products carry this value" in page
     admin_browser.post(changelist, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert not AttributeValue.objects.filter(pk__in=ids).exists()
 
