@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -28,6 +29,12 @@ class RedocDocsView(DocsPage, SpectacularRedocView):
     pass
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links (feeds, PDFs, the API's JSON): the
+    project's icon, not a 404 in every log. Temporary, as the static URL carries a content hash."""
+    return HttpResponseRedirect(static("frontend/favicon.svg"))
+
+
 # The admin under the product's name (Django's default says "Django administration").
 admin.site.site_header = _("Zokusei administration")
 admin.site.site_title = _("Zokusei admin")
@@ -35,6 +42,7 @@ admin.site.index_title = _("Taxonomy, catalogue and model training")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -172,10 +172,13 @@ def _summaries(suggestions):
     )
 
 
-def next_product_id(user, filters: QueueFilters, exclude_id):
-    """The product the `n` key goes to: the head of the queue, leaving out the current one."""
-    page = queue_page(user, filters, 1, size=2)
+def next_product_id(user, filters: QueueFilters, exclude_id, exclude=()):
+    """The product the `n` key goes to: the head of the queue, leaving out the current one
+    and those in `exclude` (the products already seen in this pass, frontend/review_pass.py)."""
+    excluded = {exclude_id, *exclude}
+    # One page long enough to hold every excluded product and one more: the queue's own order.
+    page = queue_page(user, filters, 1, size=len(excluded) + 1)
     for row in page.rows:
-        if row["product_id"] != exclude_id:
+        if row["product_id"] not in excluded:
             return row["product_id"]
     return None

@@ -9,6 +9,7 @@ pages = [
     path("queue/", review.queue, name="queue"),
     path("products/<int:pk>/", review.product, name="product"),
     path("products/<int:pk>/next/", review.next_product, name="next_product"),
+    path("products/<int:pk>/seen/", review.seen, name="product_seen"),
     path(
         "products/<int:pk>/suggestions/<int:suggestion_id>/accept/",
         review.decide,

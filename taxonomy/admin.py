@@ -231,6 +231,12 @@ class AttributeValueForm(forms.ModelForm):
         model = AttributeValue
         fields = ("attribute", "name", "aliases")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A line per alias and one to type the next, so that none is hidden below the fold.
+        lines = len(self.instance.aliases or []) + 1 if self.instance.pk else 3
+        self.fields["aliases"].widget.attrs["rows"] = max(3, min(lines, 12))
+
     def clean_name(self):
         return checked_name(self.cleaned_data["name"])
 

@@ -8,6 +8,22 @@ import sys
 from pathlib import Path
 
 JA = {
+    # Training runs: stages and the pipeline's own reasons for an ending.
+    "copying the training data": "学習データを複製中",
+    "preparing": "準備中",
+    "training": "学習中",
+    "validating": "検証中",
+    "tuning thresholds": "しきい値を調整中",
+    "saving the model": "モデルを保存中",
+    "evaluating on held-out products": "評価用の商品で評価中",
+    "finished": "完了",
+    "cancelled": "取り消し",
+    "failed": "失敗",
+    "cancelled by staff": "スタッフが取り消しました",
+    "cancelled by staff (its worker was lost)": "スタッフが取り消しました（ワーカーは失われていました）",
+    "interrupted (the demo was stopped)": "中断されました（デモが停止されました）",
+    "the run lost its worker %(count)d time (killed, out of memory?); the active model version is unchanged":
+        "この実行はワーカーを %(count)d 回失いました（強制終了またはメモリ不足？）。有効なモデルバージョンは変わっていません",
     # The admin: its branding, the apps' and models' names, the taxonomy admin's messages.
     "Zokusei administration": "Zokusei 管理",
     "Zokusei admin": "Zokusei 管理",

@@ -49,6 +49,16 @@ def run_status(value):
 
 
 @register.filter
+def run_stage(value):
+    return labels.RUN_STAGE.get(value, value)
+
+
+@register.filter
+def run_error(value):
+    return labels.run_error(value)
+
+
+@register.filter
 def label_source(value):
     return labels.LABEL_SOURCE.get(value, value)
 

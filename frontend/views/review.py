@@ -2,15 +2,19 @@
 
 Actions are plain form posts (they work without JavaScript); each redirects back to the
 product page with the next pending suggestion focused, so keyboard review goes on where it
-stopped.
+stopped. The page's script posts the same forms with `Accept: application/json`: the answer
+is then JSON with the updated parts of the page (the suggestion cards, the labels, the undo
+button, the count) and the messages, and the page changes in place, without a reload.
 """
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, QueryDict
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,8 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_staff_member
 from catalog import review
 from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
-from catalog.models import ProductLabel, Suggestion, SuggestionStatus
+from catalog.models import Decision, DecisionAction, ProductLabel, Suggestion, SuggestionStatus
 
+from .. import review_pass
 from ..forms import AcceptAboveForm, QueueFilterForm
 from ..highlight import highlight
 from ..queue import next_product_id, queue_page
@@ -59,44 +64,108 @@ def _product_or_404(request, pk):
     return get_object_or_404(review.visible_products(request.user).select_related("category", "seller"), pk=pk)
 
 
-@login_required
-@require_GET
-def product(request, pk):
-    product = _product_or_404(request, pk)
-    suggestions = list(
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "") or bool(request.headers.get("X-Requested-With"))
+
+
+def _is_prefetch(request):
+    # Chromium sends Sec-Purpose (older versions Purpose) with <link rel="prefetch">.
+    return "prefetch" in request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose") == "prefetch"
+
+
+def _queue_query(request):
+    return request.POST.get("queue", "") if request.method == "POST" else request.GET.get("queue", "")
+
+
+def _next_product_id(request, pk, queue_query):
+    filters = QueueFilterForm(QueryDict(queue_query)).filters()
+    return next_product_id(request.user, filters, pk, exclude=review_pass.seen(request, queue_query))
+
+
+def _product_url(product_id, queue_query="", **params):
+    if queue_query:
+        params = {"queue": queue_query, **params}
+    url = reverse("frontend:product", args=[product_id])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _suggestions(product):
+    return list(
         Suggestion.objects.filter(product=product)
         .select_related("value__attribute", "model_version")
         .order_by("value__attribute__name", "-score", "id")
     )
-    groups = _grouped(product, suggestions)
+
+
+def _review_context(request, product, suggestions, queue_query):
+    """What the product page's changing parts show: the cards, the labels, the undo button."""
+    pending_count = sum(s.status == SuggestionStatus.PENDING for s in suggestions)
+    return {
+        "product": product,
+        "groups": _grouped(product, suggestions),
+        "labels": (
+            ProductLabel.objects.filter(product=product)
+            .select_related("value__attribute")
+            .order_by("value__attribute__name", "value__name")
+        ),
+        "pending_count": pending_count,
+        "last_decision": review.last_decision(request.user),
+        "queue_query": queue_query,
+    }
+
+
+@login_required
+@require_GET
+def product(request, pk):
+    product = _product_or_404(request, pk)
+    queue_query = request.GET.get("queue", "")
+    prefetch = _is_prefetch(request)
+    referer = request.headers.get("Referer", "")
+    if not prefetch and referer and _from_queue_page(request, referer):
+        review_pass.start(request, queue_query)
+    if not prefetch:
+        review_pass.mark_seen(request, queue_query, product.pk)
+    suggestions = _suggestions(product)
+    # Every suggested value is marked in the text, decided ones too (pending ones first when
+    # two share a word), so the marks stay where they were while the seller decides.
     terms = {}
-    for suggestion in suggestions:
-        if suggestion.status == SuggestionStatus.PENDING:
-            for surface in [suggestion.value.name, *suggestion.value.aliases]:
-                terms.setdefault(surface, suggestion.pk)
-    labels = (
-        ProductLabel.objects.filter(product=product)
-        .select_related("value__attribute")
-        .order_by("value__attribute__name", "value__name")
-    )
-    return render(
-        request,
-        "frontend/product.html",
+    for pending in (True, False):
+        for suggestion in suggestions:
+            if (suggestion.status == SuggestionStatus.PENDING) == pending:
+                for surface in [suggestion.value.name, *suggestion.value.aliases]:
+                    terms.setdefault(surface, suggestion.pk)
+    next_id = _next_product_id(request, product.pk, queue_query)
+    context = _review_context(request, product, suggestions, queue_query)
+    context.update(
         {
-            "product": product,
             # Searched up to the limits of new products: one stored before them is shown whole,
             # highlighted only where a product of today could be (frontend/highlight.py).
             "title_html": highlight(product.title, terms, limit=MAX_TITLE_CHARS),
             "description_html": highlight(product.description, terms, limit=MAX_DESCRIPTION_CHARS),
-            "labels": labels,
-            "groups": groups,
-            "pending_count": sum(s.status == SuggestionStatus.PENDING for s in suggestions),
-            "last_decision": review.last_decision(request.user, product.pk),
             "accept_above_form": AcceptAboveForm(),
-            "queue_query": request.GET.get("queue", ""),
             "focus": request.GET.get("focus", ""),
-        },
+            # The next product, found now so that the page can prefetch it and `n` is instant.
+            "next_product_url": _product_url(next_id, queue_query) if next_id else "",
+            # A page rendered for a prefetch has not been seen yet: its script says when it is.
+            "prefetched": prefetch,
+        }
     )
+    return render(request, "frontend/product.html", context)
+
+
+def _from_queue_page(request, referer):
+    # Opening a product from the queue page starts a new pass (the queue view is not ours).
+    parts = urlsplit(referer)
+    return parts.netloc == request.get_host() and parts.path == reverse("frontend:queue")
+
+
+@login_required
+@require_POST
+def seen(request, pk):
+    """The page's script says a product page shown from the prefetch cache was opened."""
+    _product_or_404(request, pk)
+    review_pass.mark_seen(request, _queue_query(request), pk)
+    return JsonResponse({"ok": True})
 
 
 # Attributes with more allowed values than this are corrected through a search box.
@@ -106,11 +175,19 @@ CORRECTION_SELECT_LIMIT = 30
 def _grouped(product, suggestions):
     """Suggestions by attribute, each attribute with the values a correction may choose."""
     groups = OrderedDict()
+    corrected = [s.pk for s in suggestions if s.status == SuggestionStatus.CORRECTED]
+    corrected_to = dict(
+        Decision.objects.standing()
+        .filter(suggestion_id__in=corrected, action=DecisionAction.CORRECT)
+        .values_list("suggestion_id", "corrected_value__name")
+    ) if corrected else {}
     for suggestion in suggestions:
         attribute = suggestion.value.attribute
         group = groups.setdefault(attribute.pk, {"attribute": attribute, "suggestions": [], "pending": 0})
         group["suggestions"].append(suggestion)
         group["pending"] += suggestion.status == SuggestionStatus.PENDING
+        # A corrected card shows the value it was corrected to ("26.0 → 25.0").
+        suggestion.corrected_to = corrected_to.get(suggestion.pk)
     if groups:
         choices = {}
         for value in review.allowed_values(product.category_id, list(groups)):
@@ -127,12 +204,8 @@ def _grouped(product, suggestions):
     return list(groups.values())
 
 
-def _back(request, product_id, acted_on=()):
-    """Back to the product, focused on the next pending suggestion after those acted on."""
-    params = {}
-    queue_query = request.POST.get("queue", "")
-    if queue_query:
-        params["queue"] = queue_query
+def _next_focus(product_id, acted_on=()):
+    """The next pending suggestion after those acted on (wrapping round), or None."""
     order = list(
         Suggestion.objects.filter(product_id=product_id)
         .order_by("value__attribute__name", "-score", "id")
@@ -142,10 +215,40 @@ def _back(request, product_id, acted_on=()):
     positions = [index for index, (pk, _status) in enumerate(order) if pk in acted]
     start = max(positions) if positions else -1
     following = [pk for pk, status in order[start + 1 :] + order[: start + 1] if status == SuggestionStatus.PENDING]
-    if following:
-        params["focus"] = following[0]
-    url = reverse("frontend:product", args=[product_id])
-    return redirect(f"{url}?{urlencode(params)}" if params else url)
+    return following[0] if following else None
+
+
+def _back(request, product_id, acted_on=(), focus=None, affected=None):
+    """The answer to an action: back to the product, focused on the next pending suggestion
+    after those acted on (or on `focus`); JSON with the page's new parts for the script."""
+    queue_query = _queue_query(request)
+    if focus is None:
+        focus = _next_focus(product_id, acted_on)
+    if _wants_json(request):
+        return _json_answer(request, product_id, queue_query, focus, affected)
+    params = {"focus": focus} if focus else {}
+    return redirect(_product_url(product_id, queue_query, **params))
+
+
+def _json_answer(request, product_id, queue_query, focus, affected):
+    product = _product_or_404(request, product_id)
+    context = _review_context(request, product, _suggestions(product), queue_query)
+    context["request"] = request
+    parts = {
+        name: render_to_string(f"frontend/_{name}.html", context, request=request)
+        for name in ("suggestion_groups", "labels", "undo_form", "pending_count")
+    }
+    return JsonResponse(
+        {
+            "product_id": product_id,
+            "focus": focus,
+            "pending_count": context["pending_count"],
+            "parts": parts,
+            "messages": [{"level": m.level_tag, "text": str(m)} for m in messages.get_messages(request)],
+            # Undo on another product than the one shown: where it happened, to link to it.
+            "affected": affected,
+        }
+    )
 
 
 def _run(request, action):
@@ -188,8 +291,9 @@ def decide(request, pk, suggestion_id, action):
         except ValueError:
             value_id = None
         if value_id is None and not value_name:
+            # The list starts on an empty choice: Enter alone must not correct to its first value.
             messages.error(request, _("Choose the value to use instead."))
-            return _back(request, pk)
+            return _back(request, pk, focus=suggestion_id)
         run = lambda: review.correct(request.user, suggestion_id, value_id, value_name=value_name or None)  # noqa: E731
     else:
         run = lambda: getattr(review, action)(request.user, suggestion_id)  # noqa: E731
@@ -232,39 +336,46 @@ def reject_rest(request, pk, attribute_id):
 @login_required
 @require_POST
 def undo(request, pk):
-    _product_or_404(request, pk)
-    restored = review.undo_last(request.user, pk)
+    """Undo the seller's newest action, on this product or another one (the last
+    catalog.review.UNDO_DEPTH actions, across products). Without JavaScript the answer goes to
+    the product the action was on; the script stays and links to it."""
+    product = _product_or_404(request, pk)
+    restored = review.undo_last(request.user)
     if not restored:
         messages.info(request, _("There is no decision to undo."))
         return _back(request, pk)
+    where = restored[0].product
+    elsewhere = where.pk != product.pk
     if len(restored) == 1:
         value = restored[0].value
-        messages.success(
-            request,
-            _("Undone: %(attribute)s: %(value)s is pending again.")
-            % {"attribute": value.attribute.name, "value": value.name},
-        )
+        text = _("Undone: %(attribute)s: %(value)s is pending again.") % {
+            "attribute": value.attribute.name,
+            "value": value.name,
+        }
     else:
-        messages.success(request, _("Undone: %(count)d suggestions are pending again.") % {"count": len(restored)})
+        text = _("Undone: %(count)d suggestions are pending again.") % {"count": len(restored)}
+    if elsewhere:
+        text = _("%(message)s (on product %(product)s)") % {"message": text, "product": where.external_id}
+    messages.success(request, text)
+    queue_query = _queue_query(request)
+    affected = {"product_id": where.pk, "external_id": where.external_id,
+                "url": _product_url(where.pk, queue_query, focus=restored[0].pk)} if elsewhere else None
+    if elsewhere and not _wants_json(request):
+        return redirect(affected["url"])
     # Focus the (first) suggestion that is pending again, the one the seller wants to see.
-    url = reverse("frontend:product", args=[pk])
-    params = {"focus": restored[0].pk}
-    if request.POST.get("queue"):
-        params["queue"] = request.POST["queue"]
-    return redirect(f"{url}?{urlencode(params)}")
+    return _back(request, pk, focus=restored[0].pk if not elsewhere else None, affected=affected)
 
 
 @login_required
 @require_GET
 def next_product(request, pk):
-    """The `n` key: the head of the queue (with the filters the seller came from), not this one."""
+    """The `n` key: the head of the queue (with the filters the seller came from), leaving
+    out this product and those already seen in this pass (frontend/review_pass.py)."""
     _product_or_404(request, pk)
     queue_query = request.GET.get("queue", "")
-    filters = QueueFilterForm(QueryDict(queue_query)).filters()
-    next_id = next_product_id(request.user, filters, pk)
+    next_id = _next_product_id(request, pk, queue_query)
     if next_id is None:
         messages.info(request, _("No more products to review."))
         url = reverse("frontend:queue")
         return redirect(f"{url}?{queue_query}" if queue_query else url)
-    url = reverse("frontend:product", args=[next_id])
-    return redirect(f"{url}?{urlencode({'queue': queue_query})}" if queue_query else url)
+    return redirect(_product_url(next_id, queue_query))

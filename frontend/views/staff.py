@@ -17,7 +17,7 @@ from ml.models import ModelVersion, TrainingRun
 
 from ..figures import evaluation_tables, loss_chart, side_by_side
 from ..forms import StartRunForm
-from ..labels import RUN_STATUS
+from ..labels import RUN_STAGE, RUN_STATUS, run_error
 from ..overview import catalogue_overview
 from .access import staff_required
 
@@ -63,6 +63,7 @@ def run_progress_data(run: TrainingRun) -> dict:
         "status": run.status,
         "status_display": str(RUN_STATUS.get(run.status, run.status)),
         "stage": run.stage,
+        "stage_display": str(RUN_STAGE.get(run.stage, run.stage)),
         "percent": run.percent,
         "epoch": run.epoch,
         "total_epochs": run.total_epochs,
@@ -71,6 +72,7 @@ def run_progress_data(run: TrainingRun) -> dict:
         "throughput": run.throughput,
         "loss_history": run.loss_history,
         "error": run.error,
+        "error_display": run_error(run.error),
         "finished": run.is_finished,
         "cancel_requested": run.cancel_requested,
     }

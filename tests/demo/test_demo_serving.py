@@ -57,3 +57,18 @@ def test_the_demo_server_serves_pages_and_static_files_without_debug_pages(demo_
 
     assert status == 404
     assert "URLconf" not in missing and "DEBUG = True" not in missing
+    # The project's own page, which lists nothing about the site's URLs.
+    assert "Page not found" in missing and "This page does not exist, or it belongs to another seller." in missing
+    assert "admin/" not in missing and "api/" not in missing
+
+
+def test_the_demo_has_an_icon(demo_server):
+    status, page = fetch(f"{demo_server}/accounts/login/")
+    icon = page.split('<link rel="icon" href="', 1)[1].split('"', 1)[0]
+    assert icon.startswith("/static/frontend/favicon") and icon.endswith(".svg")
+    with urllib.request.urlopen(f"{demo_server}{icon}", timeout=10) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "image/svg+xml"
+        assert response.read().startswith(b"<svg")
+    # Asked for by browsers whatever the page links: answered with the same icon, not a 404.
+    with urllib.request.urlopen(f"{demo_server}/favicon.ico", timeout=10) as response:
+        assert response.status == 200 and response.read().startswith(b"<svg")

@@ -60,3 +60,27 @@ def test_the_sign_in_lockout_is_explained_in_japanese(client, alice):
 
     assert page.status_code == 429
     assert "サインイン失敗が多すぎます" in page.content.decode()
+
+
+@pytest.mark.parametrize("stage, status, error, shown", [
+    ("train", "running", "", "学習中"),
+    ("thresholds", "running", "", "しきい値を調整中"),
+    ("done", "succeeded", "", "完了"),
+    ("cancelled", "cancelled", "cancelled by staff", "スタッフが取り消しました"),
+    ("failed", "failed", "the run lost its worker 3 times (killed, out of memory?); the active model version is unchanged",
+     "ワーカーを 3 回失いました"),
+])
+def test_run_stages_statuses_and_reasons_are_shown_in_japanese(client, staff, stage, status, error, shown):
+    import re
+
+    from ml.models import TrainingRun
+
+    run = TrainingRun.objects.create(status=status, stage=stage, error=error)
+    client.force_login(staff)
+    page = client.get(reverse("frontend:run", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    progress = client.get(reverse("frontend:run_progress", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="ja").json()
+
+    assert shown in page and shown in progress["stage_display"] + progress["error_display"]
+    # No identifier of the code (a stage, a status, a field name) is left in the page's text.
+    text = re.sub(r"<script.*?</script>|<[^>]+>", " ", page.split("<main", 1)[1], flags=re.DOTALL)
+    assert not re.search(rf"\b({stage}|{status}|model_version)\b", text), text

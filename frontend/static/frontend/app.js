@@ -152,7 +152,7 @@
         if (name === "percent") value = Number(value).toFixed(1);
         if (name === "throughput") value = Number(value).toFixed(1);
         element.textContent = value;
-        if (name === "error") element.hidden = !value;
+        if (name === "error_display") element.hidden = !value;
         if (name === "status_display") element.className = "badge run-" + data.status;
       });
       section.querySelector("progress").value = data.percent;
