@@ -194,17 +194,48 @@ def _as_one_action(decisions):
     return decisions
 
 
-def last_decision(user, product_id=None):
-    """The newest decision `user` made (on `product_id` if given) that they may still undo."""
-    decisions = Decision.objects.standing().filter(user=user, suggestion__in=visible_suggestions(user))
+# How far back `u` reaches: a seller's last UNDO_DEPTH actions (a bulk action counts once),
+# across products. Older decisions stay as they are; the audit trail keeps them all.
+UNDO_DEPTH = 20
+
+
+def _undoable(user, product_id=None):
+    decisions = Decision.objects.filter(user=user, suggestion__in=visible_suggestions(user))
     if product_id is not None:
         decisions = decisions.filter(suggestion__product_id=product_id)
-    return decisions.select_related("suggestion__value", "corrected_value").order_by("-created_at", "-id").first()
+    # The oldest of the last UNDO_DEPTH actions, undone ones included, so that pressing `u`
+    # again and again stops after UNDO_DEPTH actions instead of unwinding a whole day.
+    cutoff = (
+        decisions.order_by("-created_at").values_list("created_at", flat=True).distinct()[UNDO_DEPTH - 1 : UNDO_DEPTH]
+    )
+    cutoff = list(cutoff)
+    standing = decisions.filter(undone_at__isnull=True)
+    if cutoff:
+        standing = standing.filter(created_at__gte=cutoff[0])
+    return standing
+
+
+def last_decision(user, product_id=None):
+    """The newest decision `user` made that they may still undo.
+
+    Without `product_id` (what the product page's `u` uses) it is the seller's newest action
+    on any product, among their last UNDO_DEPTH actions; with it, the newest on that product
+    only (among that product's last UNDO_DEPTH actions).
+    """
+    return (
+        _undoable(user, product_id)
+        .select_related("suggestion__value__attribute", "suggestion__product", "corrected_value")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def undo_last(user, product_id=None) -> list[Suggestion]:
     """Undo `user`'s newest action: its suggestions are pending again, their labels restored.
 
+    Without `product_id` it is the newest action on any of the products the user may see
+    (undo across products: the suggestions returned say which product it was); with it, the
+    newest on that product. Either way only the last UNDO_DEPTH actions can be undone.
     A bulk action is undone as a whole. Returns the suggestions restored (none when there is
     nothing to undo). A label the decision created is removed; a label the product already
     had before the decision stays. The decisions are marked undone (by `user`, now), not deleted.
@@ -217,7 +248,10 @@ def undo_last(user, product_id=None) -> list[Suggestion]:
             user=user, created_at=latest.created_at, suggestion__product_id=latest.suggestion.product_id
         )
         suggestions = {
-            s.pk: s for s in _locked(Suggestion.objects.filter(pk__in=action.values("suggestion_id"))).order_by("id")
+            s.pk: s
+            for s in _locked(Suggestion.objects.filter(pk__in=action.values("suggestion_id")))
+            .select_related("value__attribute", "product")
+            .order_by("id")
         }
         # Read again under the locks: another undo of the same action may have got there first.
         decisions = list(action.filter(suggestion_id__in=suggestions))

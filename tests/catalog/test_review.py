@@ -144,3 +144,15 @@ def test_undo_takes_back_a_bulk_action_as_a_whole(alice, sneaker, sneaker_sugges
     assert {r.pk for r in restored} == {s["red"].pk, s["blue"].pk, s["26"].pk}
     assert labels(sneaker) == {} and status(s["25"]) == "rejected"
     assert [r.pk for r in review.undo_last(alice, sneaker.pk)] == [s["25"].pk]
+
+
+def test_undo_reaches_back_the_last_undo_depth_actions_only(alice, sneaker, sneaker_suggestions, monkeypatch):
+    s = sneaker_suggestions
+    monkeypatch.setattr(review, "UNDO_DEPTH", 3)
+    for key in ("red", "blue", "26", "25"):  # four actions, one more than undo reaches
+        review.accept(alice, s[key].pk)
+    undone = [[r.pk for r in review.undo_last(alice)] for _ in range(4)]
+    # the three newest come back, newest first; the oldest stays decided
+    assert undone == [[s["25"].pk], [s["26"].pk], [s["blue"].pk], []]
+    assert status(s["red"]) == "accepted" and review.last_decision(alice) is None
+

@@ -190,3 +190,118 @@ def test_a_huge_stored_title_renders_with_bounded_highlighting(alice_browser, sn
     content = response.content.decode()
     assert content.count("ＲＥＤ") >= 400_000 and content.count("赤") >= 100_000
     assert content.count(f'<mark data-suggestion="{sneaker_suggestions["red"].pk}">') < 1_000
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def test_a_decision_asked_for_json_answers_the_updated_parts_of_the_page(alice_browser, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    response = alice_browser.post(url("accept", sneaker.pk, s["red"].pk), {"queue": "sort=newest"}, **JSON)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["product_id"], data["focus"], data["pending_count"]) == (sneaker.pk, s["blue"].pk, 3)
+    assert data["messages"] == [{"level": "success", "text": "Accepted Color: red."}]
+    assert f'id="s-{s["red"].pk}"' in data["parts"]["suggestion_groups"]
+    assert "status-accepted" in data["parts"]["suggestion_groups"]
+    assert "red" in data["parts"]["labels"] and "3 to review" in data["parts"]["pending_count"]
+    assert "disabled" not in data["parts"]["undo_form"].split("<button")[1].split(">")[0]
+    # the message went with the answer: the next page shown does not repeat it
+    assert "Accepted Color: red." not in alice_browser.get(url("product", sneaker.pk)).content.decode()
+
+
+def test_a_refusal_asked_for_json_is_a_message_and_keeps_the_suggestion(alice_browser, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    alice_browser.post(url("reject", sneaker.pk, s["red"].pk), **JSON)
+    data = alice_browser.post(url("accept", sneaker.pk, s["red"].pk), **JSON).json()
+    assert data["messages"][0]["level"] == "error" and "already been decided" in data["messages"][0]["text"]
+    assert Suggestion.objects.get(pk=s["red"].pk).status == "rejected"
+    assert alice_browser.post(url("accept", sneaker.pk, 10**9), **JSON).status_code == 404
+
+
+def test_the_correction_list_starts_on_an_empty_choice_which_is_refused(alice_browser, sneaker, sneaker_suggestions):
+    s = sneaker_suggestions
+    page = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    select = page.split(f'id="correct-{s["26"].pk}" class="correct-choice">')[1]
+    assert select.lstrip().startswith('<option value="" selected>')
+    data = alice_browser.post(url("correct", sneaker.pk, s["26"].pk), {"value": ""}, **JSON).json()
+    assert data["messages"] == [{"level": "error", "text": "Choose the value to use instead."}]
+    assert data["focus"] == s["26"].pk and Suggestion.objects.get(pk=s["26"].pk).status == "pending"
+
+
+def test_the_search_box_list_offers_the_aliases(alice_browser, sneaker, sneaker_suggestions, many_colours):
+    page = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    assert '<option value="Tint 007">shade 007</option>' in page
+
+
+def test_a_corrected_card_shows_the_value_it_became(alice_browser, sneaker, sneaker_suggestions, taxonomy):
+    s = sneaker_suggestions
+    data = alice_browser.post(
+        url("correct", sneaker.pk, s["26"].pk), {"value": taxonomy.value("Shoe size (cm)", "25.0").pk}, **JSON
+    ).json()
+    card = data["parts"]["suggestion_groups"].split(f'id="s-{s["26"].pk}"')[1].split("</li>")[0]
+    assert '26.0 <span class="corrected-to">→ 25.0</span>' in card
+
+
+def test_decided_suggestions_stay_marked_in_the_text(alice_browser, sneaker, sneaker_suggestions):
+    red = sneaker_suggestions["red"].pk
+    alice_browser.post(url("accept", sneaker.pk, red))
+    content = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    assert f'<mark data-suggestion="{red}">ＲＥＤ</mark>' in content
+
+
+@pytest.fixture
+def alices_tv(seller_a, taxonomy, model_version):
+    from .conftest import make_product, suggest
+
+    tv = make_product(seller_a, taxonomy.category("TVs"), "A-9", "Small TV")
+    return tv, suggest(tv, taxonomy.value("Screen size", "32 inch"), model_version, 0.6)
+
+
+def test_undo_on_one_product_takes_back_the_newest_action_made_on_another(
+        alice_browser, sneaker, sneaker_suggestions, alices_tv):
+    tv, on_tv = alices_tv
+    alice_browser.post(url("accept", tv.pk, on_tv.pk))
+    # without JavaScript: the answer goes to the product the action was on, and says so
+    response = alice_browser.post(url("undo", sneaker.pk), follow=True)
+    assert response.redirect_chain[-1][0] == f"{url('product', tv.pk)}?focus={on_tv.pk}"
+    assert "Undone: Screen size: 32 inch is pending again. (on product A-9)" in response.content.decode()
+    assert Suggestion.objects.get(pk=on_tv.pk).status == "pending"
+    # with it: the answer names and links the product
+    alice_browser.post(url("accept", tv.pk, on_tv.pk))
+    data = alice_browser.post(url("undo", sneaker.pk), **JSON).json()
+    assert data["affected"] == {"product_id": tv.pk, "external_id": "A-9",
+                                "url": f"{url('product', tv.pk)}?focus={on_tv.pk}"}
+
+
+def test_next_leaves_out_the_products_seen_in_this_pass(
+        alice_browser, sneaker, sneaker_suggestions, alices_tv, seller_a, taxonomy, model_version):
+    from .conftest import make_product, suggest
+
+    tv, _ = alices_tv
+    pumps = make_product(seller_a, taxonomy.category("Shoes", "Women's shoes"), "A-8", "Pumps")
+    suggest(pumps, taxonomy.value("Material", "leather"), model_version, 0.9)
+    queue = {"HTTP_REFERER": "http://testserver" + url("queue")}
+    # least certain first: the sneaker (0.55), the TV (0.6), the pumps (0.9)
+    alice_browser.get(url("product", sneaker.pk), **queue)
+    alice_browser.get(url("product", tv.pk))
+    # from the TV, the head of the queue would be the sneaker again: it was seen
+    assert alice_browser.get(url("next_product", tv.pk))["Location"] == url("product", pumps.pk)
+    alice_browser.get(url("product", pumps.pk))
+    assert alice_browser.get(url("next_product", pumps.pk))["Location"] == url("queue")
+    # opening a product from the queue again starts a new pass
+    alice_browser.get(url("product", tv.pk), **queue)
+    assert alice_browser.get(url("next_product", tv.pk))["Location"] == url("product", sneaker.pk)
+
+
+def test_a_prefetched_page_is_not_seen_until_its_script_says_so(
+        alice_browser, sneaker, sneaker_suggestions, alices_tv):
+    tv, _ = alices_tv
+    response = alice_browser.get(url("product", sneaker.pk), HTTP_REFERER="http://testserver" + url("queue"))
+    assert response.context["next_product_url"] == url("product", tv.pk)
+    prefetched = alice_browser.get(url("product", tv.pk), HTTP_SEC_PURPOSE="prefetch")
+    assert b'data-prefetched="true"' in prefetched.content
+    # not seen yet: from the sneaker, "n" still goes to the TV
+    assert alice_browser.get(url("next_product", sneaker.pk))["Location"] == url("product", tv.pk)
+    alice_browser.post(url("product_seen", tv.pk), {"queue": ""})
+    assert alice_browser.get(url("next_product", sneaker.pk))["Location"] == url("queue")
