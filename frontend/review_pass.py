@@ -20,7 +20,16 @@ def _current(request, queue_query):
 
 def start(request, queue_query):
     """A new pass with these filters (nothing seen yet)."""
-    request.session[SESSION_KEY] = {"queue": queue_query, "seen": []}
+    old = request.session.get(SESSION_KEY)
+    number = old.get("id", 0) + 1 if isinstance(old, dict) and isinstance(old.get("id"), int) else 1
+    request.session[SESSION_KEY] = {"queue": queue_query, "seen": [], "id": number}
+
+
+def pass_id(request, queue_query) -> int:
+    """This pass's number: the prefetched next-product URL carries it, so that a page cached
+    for one pass is never what another pass (or the queue's own link) is shown."""
+    state = _current(request, queue_query)
+    return state.get("id", 0) if state else 0
 
 
 def seen(request, queue_query) -> list[int]:
@@ -34,4 +43,4 @@ def mark_seen(request, queue_query, product_id):
         start(request, queue_query)
         state = request.session[SESSION_KEY]
     ids = [pk for pk in state["seen"] if pk != product_id] + [product_id]
-    request.session[SESSION_KEY] = {"queue": queue_query, "seen": ids[-MAX_SEEN:]}
+    request.session[SESSION_KEY] = {**state, "seen": ids[-MAX_SEEN:]}

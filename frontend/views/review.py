@@ -6,6 +6,7 @@ stopped. The page's script posts the same forms with `Accept: application/json`:
 is then JSON with the updated parts of the page (the suggestion cards, the labels, the undo
 button, the count) and the messages, and the page changes in place, without a reload.
 """
+import hashlib
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -145,12 +146,22 @@ def product(request, pk):
             "accept_above_form": AcceptAboveForm(),
             "focus": request.GET.get("focus", ""),
             # The next product, found now so that the page can prefetch it and `n` is instant.
-            "next_product_url": _product_url(next_id, queue_query) if next_id else "",
+            "next_product_url": (
+                _product_url(next_id, queue_query, **{"pass": review_pass.pass_id(request, queue_query)})
+                if next_id else ""
+            ),
+            "review_state": _review_state(suggestions),
             # A page rendered for a prefetch has not been seen yet: its script says when it is.
             "prefetched": prefetch,
         }
     )
-    return render(request, "frontend/product.html", context)
+    response = render(request, "frontend/product.html", context)
+    if prefetch:
+        # Chromium uses a prefetched page for the navigation only if it may be cached. Only
+        # the `n` URL of this pass (it carries the pass number) is, and the page's script
+        # reloads it if its suggestions changed since (see `seen`).
+        response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def _from_queue_page(request, referer):
@@ -159,13 +170,33 @@ def _from_queue_page(request, referer):
     return parts.netloc == request.get_host() and parts.path == reverse("frontend:queue")
 
 
+def _review_state(suggestions):
+    """A short token of the suggestions' statuses: a page prefetched before they changed is stale."""
+    text = ",".join(f"{s.pk}:{s.status}" for s in sorted(suggestions, key=lambda s: s.pk))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @login_required
 @require_POST
 def seen(request, pk):
-    """The page's script says a product page shown from the prefetch cache was opened."""
-    _product_or_404(request, pk)
-    review_pass.mark_seen(request, _queue_query(request), pk)
-    return JsonResponse({"ok": True})
+    """The page's script says a product page shown from the prefetch cache was opened; the
+    answer says whether its suggestions changed since it was fetched (the page then reloads)
+    and brings the undo button up to date."""
+    product = _product_or_404(request, pk)
+    queue_query = _queue_query(request)
+    review_pass.mark_seen(request, queue_query, pk)
+    # The undo button as it is now: the seller may have decided elsewhere since the prefetch.
+    undo_form = render_to_string(
+        "frontend/_undo_form.html",
+        {"product": product, "last_decision": review.last_decision(request.user), "queue_query": queue_query},
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "stale": request.POST.get("state", "") != _review_state(_suggestions(product)),
+            "parts": {"undo_form": undo_form},
+        }
+    )
 
 
 # Attributes with more allowed values than this are corrected through a search box.

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import Decision, ProductLabel, Suggestion
 
@@ -11,9 +12,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def press(page, key):
-    """A key that submits a form or follows a link: wait for the page it leads to."""
+    """A key that follows a link (`n`, Enter in the queue): wait for the page it leads to."""
     with page.expect_navigation():
         page.keyboard.press(key)
+
+
+def decide(page, key):
+    """A key that posts a decision: the page answers in place; wait for that answer."""
+    article = page.locator("article.product-review")
+    answered = int(article.get_attribute("data-updates") or 0)
+    page.keyboard.press(key)
+    expect(page.locator(f"article.product-review[data-updates='{answered + 1}']")).to_be_attached()
+
+
+def stays_on_the_page(page):
+    """A flag set in the window now survives only if the page is never reloaded."""
+    page.evaluate("window.zokuseiSamePage = true")
+    return lambda: page.evaluate("window.zokuseiSamePage === true && performance.getEntriesByType('navigation').length === 1")
 
 
 def focused_suggestion(page):
@@ -53,23 +68,29 @@ def test_it_reviews_a_product_with_the_keyboard_alone(
     screenshot(page, "product-review")
 
     # when: she accepts red, rejects blue, corrects size 26.0 to 25.0, undoes that, then
-    # accepts 26.0 and rejects 25.0
+    # accepts 26.0 and rejects 25.0, all on the same page (no reload)
+    same_page = stays_on_the_page(page)
     assert focused_suggestion(page) == str(s["red"].pk)
-    press(page, "a")
+    decide(page, "a")
     assert focused_suggestion(page) == str(s["blue"].pk)
-    press(page, "r")
+    decide(page, "r")
     assert focused_suggestion(page) == str(s["26"].pk)
     page.keyboard.press("e")
     assert page.evaluate("document.activeElement.tagName") == "SELECT"
-    press(page, "Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#s-{s['26'].pk} .value")).to_have_text("26.0 → 25.0")
     assert ProductLabel.objects.filter(product=sneaker, value=s["25"].value, source="seller").exists()
-    press(page, "u")
+    decide(page, "u")
     assert focused_suggestion(page) == str(s["26"].pk)
-    press(page, "a")
+    decide(page, "a")
     page.keyboard.press("k")
     page.keyboard.press("j")
     assert focused_suggestion(page) == str(s["25"].pk)
-    press(page, "r")
+    decide(page, "r")
+    assert same_page()
+    expect(page.locator("#pending-count")).to_have_text("0 to review")
+    expect(page.locator(f"#s-{s['red'].pk}")).to_have_attribute("data-status", "accepted")
     page.keyboard.press("?")
     assert page.locator("dialog#shortcuts").is_visible()
     screenshot(page, "keyboard-help")
@@ -122,9 +143,9 @@ def test_a_long_value_list_is_searched_by_typing(page, live_server, alice, sneak
     assert page.evaluate("document.activeElement.type") == "search"
     page.keyboard.type("shade 042")
     assert page.evaluate("document.activeElement.value") == "shade 042"
-    press(page, "Enter")
+    page.keyboard.press("Enter")
 
     # then: red was corrected to the typed value
-    assert "Corrected Color: red → shade 042." in page.content()
+    expect(page.locator("#review-messages")).to_have_text("Corrected Color: red → shade 042.")
     assert Suggestion.objects.get(pk=sneaker_suggestions["red"].pk).status == "corrected"
     assert ProductLabel.objects.filter(product=sneaker, value__name="shade 042", source="seller").exists()

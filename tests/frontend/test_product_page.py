@@ -298,10 +298,13 @@ def test_a_prefetched_page_is_not_seen_until_its_script_says_so(
         alice_browser, sneaker, sneaker_suggestions, alices_tv):
     tv, _ = alices_tv
     response = alice_browser.get(url("product", sneaker.pk), HTTP_REFERER="http://testserver" + url("queue"))
-    assert response.context["next_product_url"] == url("product", tv.pk)
-    prefetched = alice_browser.get(url("product", tv.pk), HTTP_SEC_PURPOSE="prefetch")
+    assert response.context["next_product_url"] == url("product", tv.pk) + "?pass=1"
+    prefetched = alice_browser.get(url("product", tv.pk), {"pass": 1}, HTTP_SEC_PURPOSE="prefetch")
     assert b'data-prefetched="true"' in prefetched.content
+    # cacheable, so that Chromium shows it for the navigation without asking again
+    assert prefetched["Cache-Control"] == "private, max-age=300"
     # not seen yet: from the sneaker, "n" still goes to the TV
     assert alice_browser.get(url("next_product", sneaker.pk))["Location"] == url("product", tv.pk)
-    alice_browser.post(url("product_seen", tv.pk), {"queue": ""})
+    seen = alice_browser.post(url("product_seen", tv.pk), {"queue": "", "state": prefetched.context["review_state"]})
+    assert seen.json()["stale"] is False and "undo-form" in seen.json()["parts"]["undo_form"]
     assert alice_browser.get(url("next_product", sneaker.pk))["Location"] == url("queue")

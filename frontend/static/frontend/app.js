@@ -238,10 +238,17 @@
     if (article.getAttribute("data-prefetched") === "true") {
       var body = new FormData();
       body.append("queue", article.getAttribute("data-queue") || "");
+      body.append("state", article.getAttribute("data-state") || "");
       var token = article.querySelector('input[name="csrfmiddlewaretoken"]');
       if (token) body.append("csrfmiddlewaretoken", token.value);
       fetch(article.getAttribute("data-seen-url"), {
         method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
+      }).then(function (response) {
+        return response.ok ? response.json() : {};
+      }).then(function (data) {
+        // Decided elsewhere since it was fetched: show it as it is now.
+        if (data.stale) window.location.reload();
+        else if (data.parts) replacePart("review-undo", data.parts.undo_form);
       }).catch(function () {}).then(function () { whenIdle(prefetchNext); });
     } else {
       whenIdle(prefetchNext);
