@@ -8,6 +8,16 @@ import sys
 from pathlib import Path
 
 JA = {
+    # Keyboard review in place (issue 18): the correction list, undo across products, errors.
+    "— choose a value —": "— 値を選択 —",
+    "%(message)s (on product %(product)s)": "%(message)s（商品 %(product)s）",
+    "product %(external_id)s": "商品 %(external_id)s",
+    "on product %(external_id)s": "商品 %(external_id)s で",
+    "This suggestion or product no longer exists, or you may not see it. Reload the page.":
+        "この候補または商品はもう存在しないか、表示する権限がありません。ページを再読み込みしてください。",
+    "The action could not be saved. Check the connection and try again.":
+        "操作を保存できませんでした。接続を確認して、もう一度お試しください。",
+    "Open that product": "その商品を開く",
     # Training runs: stages and the pipeline's own reasons for an ending.
     "copying the training data": "学習データを複製中",
     "preparing": "準備中",
