@@ -297,6 +297,7 @@ POLICIES = {
     ),
     "frontend:product": seller_a_object(kwargs=_pk("product_a")),
     "frontend:next_product": seller_a_object(kwargs=_pk("product_a")),
+    "frontend:product_seen": seller_a_object(kwargs=_pk("product_a")),
     "frontend:accept": _decision_page(),
     "frontend:reject": _decision_page(),
     "frontend:correct": _decision_page(),
