@@ -54,6 +54,8 @@
     }
 
     function showMessages(list, affected) {
+      // Messages of the page load (above the content) are older than this answer: drop them.
+      document.querySelectorAll("ul.messages:not(#review-messages)").forEach(function (old) { old.remove(); });
       messageList.textContent = "";
       list.forEach(function (message) {
         var li = document.createElement("li");
