@@ -225,6 +225,7 @@ def _format(kwargs=lambda o: {}):
 POLICIES = {
     # Site-wide.
     "healthz": public(),
+    "favicon": public(),  # a redirect to the static icon
     # The API's description is public (drf-spectacular's default); it holds no one's data.
     "schema": public(),
     "api-docs": public(),
