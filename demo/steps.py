@@ -218,7 +218,9 @@ def serving_environment() -> dict:
     """The environment of the demo's web server and worker: the demo banner on, and DEBUG off
     whatever the shell says, so that a visitor gets the site's own error pages, never Django's
     debug pages (which show settings and code)."""
-    return dict(os.environ, ZOKUSEI_DEMO="1", DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings")
+    # Offline: the demo never downloads (its encoder is built locally), and a staff run naming a
+    # hub encoder is told so before it is queued (ml.runs.encoder_load_problem).
+    return dict(os.environ, ZOKUSEI_DEMO="1", DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", HF_HUB_OFFLINE="1")
 
 
 def collect_static_files() -> None:

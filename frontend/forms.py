@@ -1,8 +1,11 @@
 """Forms of the web UI: queue filters, review actions, training options."""
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import SuggestionStatus
+from accounts.roles import is_staff_member
+from catalog import review
+from catalog.models import Seller, SuggestionStatus
 from ml.runs import parameter_problems
 from ml.xmc.config import USER_BOUNDS
 from taxonomy.models import Attribute, Category
@@ -36,11 +39,18 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    seller = forms.ModelChoiceField(label=_("Seller"), required=False, queryset=Seller.objects.all(),
+                                    empty_label=_("All sellers"))
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].label_from_instance = lambda category: " › ".join(category.path)
         for name in ("min_score", "max_score"):
             self.fields[name].widget.attrs.update(step="0.05", inputmode="decimal")
+        # Only staff choose a seller: a seller's form has no such field (a seller= from a
+        # seller is ignored, and the list of sellers is never shown to one).
+        if user is not None and not is_staff_member(user):
+            del self.fields["seller"]
 
     def filters(self) -> QueueFilters:
         """The filters the user asked for; a field with a bad value is left out, not fatal."""
@@ -55,11 +65,54 @@ class QueueFilterForm(forms.Form):
             max_score=data.get("max_score"),
             status=data.get("status") or SuggestionStatus.PENDING,
             search=data.get("q") or "",
+            seller_id=data["seller"].pk if data.get("seller") else None,
         )
 
 
 class AcceptAboveForm(forms.Form):
-    min_score = forms.FloatField(label=_("Accept all with confidence at least"), min_value=0, max_value=1, initial=0.9)
+    """Accept by a target precision (the default) or by a minimum confidence.
+
+    The thresholds that decide suggestions are 0.1-0.3, so a fixed 0.9 took a sliver of them;
+    a target precision is turned into the lowest score whose suggestions were that precise on
+    the active version's validation slice (catalog.review.score_for_precision). A minimum
+    confidence, when given, is used as it is. `cleaned_data["score"]` is the score it became.
+    """
+
+    target_precision = forms.FloatField(
+        label=_("Accept where estimated precision is at least"), min_value=0.5, max_value=1, initial=0.95,
+        required=False,
+    )
+    min_score = forms.FloatField(label=_("or confidence at least"), min_value=0, max_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_precision"].widget.attrs.update(step="0.01", inputmode="decimal")
+        self.fields["min_score"].widget.attrs.update(step="0.01", inputmode="decimal")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("min_score") is not None:
+            cleaned["score"] = cleaned["min_score"]
+            return cleaned
+        target = cleaned.get("target_precision")
+        if target is None:
+            target = cleaned["target_precision"] = self.fields["target_precision"].initial
+        try:
+            cleaned["score"] = review.score_for_precision(target)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class AcceptAcrossForm(AcceptAboveForm):
+    """The queue's "accept ≥ X for attribute A across this filter"; `confirm` is set once the
+    seller has seen how many suggestions it accepts."""
+
+    attribute = forms.ModelChoiceField(label=_("for attribute"), required=False, queryset=Attribute.objects.all(),
+                                       empty_label=_("All attributes"))
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 def _bounded(field_class, name, label):
@@ -69,10 +122,13 @@ def _bounded(field_class, name, label):
 
 
 class StartRunForm(forms.Form):
-    """The options staff choose most often; everything else keeps the pipeline's defaults.
+    """The options staff choose most often, starting from those of the active version's run;
+    every other option of that run is kept as it was (`base`), so that a run started with
+    nothing changed trains as the active version was trained.
 
     The bounds are those of the API (one definition, ml/xmc/config.py), and clean() applies
-    the same rules the API does (ml.runs.parameter_problems): device, encoder folder.
+    the same rules the API does (ml.runs.parameter_problems): device, encoder folder, and that
+    the encoder can be loaded.
     """
 
     epochs = _bounded(forms.IntegerField, "epochs", _("Epochs"))
@@ -81,6 +137,18 @@ class StartRunForm(forms.Form):
     max_length = _bounded(forms.IntegerField, "max_length", _("Maximum length (tokens)"))
     encoder = forms.CharField(label=_("Encoder"), max_length=255, required=False)
 
+    def __init__(self, *args, base: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base = dict(base or {})
+        for name, field in self.fields.items():
+            if name in self.base:
+                field.initial = self.base[name]
+
+    @property
+    def inherited(self) -> list[tuple[str, object]]:
+        """The base's options the form does not show, kept as they are."""
+        return sorted((name, value) for name, value in self.base.items() if name not in self.fields)
+
     def clean(self):
         cleaned = super().clean()
         for name, problem in parameter_problems(self.parameters(), from_user=True).items():
@@ -88,4 +156,6 @@ class StartRunForm(forms.Form):
         return cleaned
 
     def parameters(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        """The base's options with the form's values over them; an emptied field keeps the base's."""
+        given = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return {**self.base, **given}

@@ -1,4 +1,5 @@
 """Training runs: starting, following, cancelling, and taking over runs whose worker died."""
+import os
 import re
 import shutil
 import time
@@ -57,6 +58,10 @@ def parameter_problems(parameters, *, from_user: bool = True) -> dict[str, str]:
             problems.update(_device_problem(parameters["device"]))
         if "encoder" in parameters:
             problems.update(_encoder_problem(parameters["encoder"]))
+            if "encoder" not in problems:
+                problem = encoder_load_problem(parameters["encoder"])
+                if problem:
+                    problems["encoder"] = problem
     if not problems:
         try:
             TrainConfig.from_dict(dict(parameters))
@@ -106,6 +111,52 @@ def _encoder_problem(encoder) -> dict[str, str]:
     return {}
 
 
+# Files that make a folder a Hugging Face encoder with its tokenizer (any one of each group).
+ENCODER_FILES = ("config.json",)
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer_config.json")
+
+
+def downloads_allowed() -> bool:
+    """Whether the training workers may fetch an encoder from the hub (the libraries' own
+    switches; the demo turns them off, as do machines with no network)."""
+    return not any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+                   for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def encoder_load_problem(encoder: str) -> str | None:
+    """Why the encoder could not be loaded for training, in words for the person who chose it;
+    None when it can. Checked before a run is queued, so that the run page never shows the
+    loader's OSError an hour later. A hub name not on this machine counts as loadable only
+    where downloads are allowed (the worker fetches it)."""
+    folder = Path(encoder)
+    if folder.is_absolute():
+        if not folder.is_dir():
+            return f"The encoder folder {encoder[:200]} does not exist on this machine."
+        if not any((folder / name).is_file() for name in ENCODER_FILES):
+            return (f"The folder {encoder[:200]} is not an encoder: it has no config.json "
+                    "(a Hugging Face model folder, as save_pretrained writes it, is needed).")
+        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+            return f"The encoder folder {encoder[:200]} has no tokenizer (tokenizer.json or vocab.txt)."
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    # The cache folder as the environment names it now (the library reads it once, at import).
+    cached = try_to_load_from_cache(encoder, "config.json", cache_dir=os.environ.get("HF_HUB_CACHE") or None)
+    if isinstance(cached, str) or downloads_allowed():
+        return None
+    return (f"The encoder {encoder[:200]} is not on this machine and downloads are switched off "
+            "(HF_HUB_OFFLINE): choose the active version's encoder or a folder under ZOKUSEI_ENCODER_DIRS.")
+
+
+def active_training_parameters() -> tuple[ModelVersion | None, dict]:
+    """The active version and the training options its run was started with: what a new run
+    starts from, so that retraining with nothing changed trains as that version was trained."""
+    version = ModelVersion.objects.filter(is_active=True).select_related("run").first()
+    if version is None or version.run is None:
+        return version, {}
+    return version, dict(version.run.parameters or {})
+
+
 def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = True) -> TrainingRun:
     """Record a queued run and send it to the `training` queue once the row is committed.
 
@@ -119,6 +170,10 @@ def start_training_run(user, parameters: dict | None = None, *, enqueue: bool = 
     # The default encoder is the operator's choice (a setting): not subject to the user rules.
     parameters.setdefault("encoder", settings.ZOKUSEI_DEFAULT_ENCODER)
     validate_parameters(parameters, from_user=False)
+    if user is not None:
+        problem = encoder_load_problem(parameters["encoder"])
+        if problem:
+            raise ValidationError({"parameters": [problem]})
     with transaction.atomic():
         run = TrainingRun.objects.create(requested_by=user, parameters=parameters,
                                          enqueued_at=timezone.now() if enqueue else None)

@@ -14,6 +14,7 @@ Tests that read ../shared (benchmark data) use SHARED_DIR and skip when it is ab
 import html
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -79,6 +80,31 @@ class Taxonomy:
         from taxonomy.models import AttributeValue
 
         return AttributeValue.objects.get(attribute__name=attribute, name=name)
+
+
+# Encoders named on the hub that the tests' runs may name: "downloaded" into a cache of their
+# own (the tests run offline, HF_HUB_OFFLINE), laid out as huggingface_hub lays it out, so that
+# ml.runs.encoder_load_problem finds them as it would on a worker that has them.
+CACHED_HUB_ENCODERS = ("cl-tohoku/bert-base-japanese-v3", "bert-base-uncased")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hub_cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("hub-cache")
+    for name in CACHED_HUB_ENCODERS:
+        repo = cache / f"models--{name.replace('/', '--')}"
+        (repo / "refs").mkdir(parents=True)
+        (repo / "refs" / "main").write_text("0" * 40)
+        snapshot = repo / "snapshots" / ("0" * 40)
+        snapshot.mkdir(parents=True)
+        (snapshot / "config.json").write_text("{}")
+    before = os.environ.get("HF_HUB_CACHE")
+    os.environ["HF_HUB_CACHE"] = str(cache)
+    yield cache
+    if before is None:
+        os.environ.pop("HF_HUB_CACHE", None)
+    else:
+        os.environ["HF_HUB_CACHE"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 JA = {
+    # The staff form: starting from the active version's settings.
+    "The form starts from the settings model version %(id)s (the active one) was trained with: started with nothing changed, the run trains as that version did. An emptied field keeps that version's value. The run trains on every accepted label and every decision so far.":
+        "このフォームは、有効なモデルバージョン %(id)s の学習設定から始まります。何も変えずに開始すると、そのバージョンと同じ設定で学習します。空にした項目はそのバージョンの値のままです。学習には、これまでに承認されたすべてのラベルとすべての判断が使われます。",
+    "No active version to start from: empty fields keep the pipeline's defaults. The run trains on every accepted label and every decision so far.":
+        "基準となる有効なバージョンがありません。空の項目はパイプラインの既定値になります。学習には、これまでに承認されたすべてのラベルとすべての判断が使われます。",
+    "%(counter)s more option, kept as the active version had it": "その他 %(counter)s 個の設定（有効なバージョンと同じ値のまま）",
     # Keyboard review in place (issue 18): the correction list, undo across products, errors.
     "— choose a value —": "— 値を選択 —",
     "%(message)s (on product %(product)s)": "%(message)s（商品 %(product)s）",

@@ -24,30 +24,39 @@ from .access import staff_required
 RUNS_PER_PAGE = 50
 
 
-@staff_required
-@require_GET
-def runs(request):
+def _runs_page(request, form, status=200):
     return render(
         request,
         "frontend/runs.html",
         {
             "runs": TrainingRun.objects.select_related("requested_by", "model_version")[:RUNS_PER_PAGE],
-            "form": StartRunForm(),
+            "form": form,
+            "base_version": form.base_version,
         },
+        status=status,
     )
+
+
+def _start_form(data=None):
+    """The form, starting from the active version's training options (ml.runs)."""
+    version, base = ml_runs.active_training_parameters()
+    form = StartRunForm(data, base=base)
+    form.base_version = version if base else None
+    return form
+
+
+@staff_required
+@require_GET
+def runs(request):
+    return _runs_page(request, _start_form())
 
 
 @staff_required
 @require_POST
 def start_run(request):
-    form = StartRunForm(request.POST)
+    form = _start_form(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "frontend/runs.html",
-            {"runs": TrainingRun.objects.select_related("requested_by")[:RUNS_PER_PAGE], "form": form},
-            status=400,
-        )
+        return _runs_page(request, form, status=400)
     try:
         run = ml_runs.start_training_run(request.user, form.parameters())
     except ValidationError as error:

@@ -134,3 +134,81 @@ def test_the_overview_counts(staff_browser, staff, sneaker, sneaker_suggestions,
     completeness = {row["category"]: row["rate"] for row in context["completeness"]}
     # the sneaker has Color and Shoe size filled of its 2 relevant attributes; the TV none of 2
     assert completeness == {"Shoes › Men's shoes › Sneakers": 100.0, "TVs": 0.0}
+
+
+@pytest.fixture
+def demo_like_version(tmp_path, settings):
+    """An active version trained the way the demo trains: a local encoder folder and options
+    far from the pipeline's defaults."""
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    (encoder / "config.json").write_text("{}")
+    (encoder / "vocab.txt").write_text("[PAD]\n[UNK]\n")
+    settings.ZOKUSEI_ENCODER_DIRS = [tmp_path]
+    parameters = {"encoder": str(encoder), "layers": 2, "max_length": 48, "epochs": 10, "batch_size": 32,
+                  "lr": 1e-3, "head_lr": 1e-2, "bf16": True}
+    run = TrainingRun.objects.create(status="succeeded", parameters=parameters)
+    return ModelVersion.objects.create(run=run, artifact_uri="test", checksum="0" * 64, is_active=True), parameters
+
+
+def _initial_post(page):
+    """What a browser posts for the form as it is shown: every field with its initial value."""
+    import re
+
+    form = page[page.index('action="' + url("start_run")):]
+    form = form[:form.index("</form>")]
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([a-z_]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name != "csrfmiddlewaretoken":
+            fields[name] = value.group(1) if value else ""
+    return fields
+
+
+def test_the_form_starts_from_the_active_versions_settings(staff_browser, demo_like_version):
+    version, parameters = demo_like_version
+    page = staff_browser.get(url("runs")).content.decode()
+
+    posted = _initial_post(page)
+    assert posted == {"epochs": "10", "lr": "0.001", "batch_size": "32", "max_length": "48", "encoder": parameters["encoder"]}
+    assert "head_lr" in page and "bf16" in page  # the options the form does not show, listed as kept
+    response = staff_browser.post(url("start_run"), posted)
+
+    run = TrainingRun.objects.exclude(pk=version.run_id).get()
+    assert response.status_code == 302 and run.parameters == parameters
+
+
+def test_an_emptied_field_keeps_the_active_versions_value(staff_browser, demo_like_version):
+    version, parameters = demo_like_version
+    staff_browser.post(url("start_run"), {"epochs": "2", "encoder": ""})
+    run = TrainingRun.objects.exclude(pk=version.run_id).get()
+    assert run.parameters == {**parameters, "epochs": 2}
+
+
+def test_without_an_active_version_the_form_keeps_the_pipelines_defaults(staff_browser):
+    page = staff_browser.get(url("runs")).content.decode()
+    assert _initial_post(page) == {"epochs": "", "lr": "", "batch_size": "", "max_length": "", "encoder": ""}
+
+
+def test_an_encoder_folder_that_is_not_an_encoder_is_refused_in_plain_words(staff_browser, demo_like_version, tmp_path):
+    empty = tmp_path / "not-an-encoder"
+    empty.mkdir()
+    response = staff_browser.post(url("start_run"), {"encoder": str(empty)})
+    page = response.content.decode()
+    assert response.status_code == 400 and "is not an encoder: it has no config.json" in page
+    assert "OSError" not in page and TrainingRun.objects.count() == 1
+
+
+def test_a_hub_encoder_that_cannot_be_downloaded_is_refused_before_queuing(
+        staff_browser, staff_api, monkeypatch, settings):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    settings.ZOKUSEI_DEFAULT_ENCODER = "org/never-downloaded"
+    # The form left empty with no active version: the pipeline's default encoder, not on this machine.
+    response = staff_browser.post(url("start_run"), {})
+    assert response.status_code == 302  # back to the runs page, with the reason as a message
+    page = staff_browser.get(response["Location"]).content.decode()
+    assert "is not on this machine and downloads are switched off" in page
+    api = staff_api.post("/api/training-runs/", {"parameters": {"encoder": "org/not-downloaded"}}, format="json")
+    assert api.status_code == 400 and "is not on this machine" in str(api.json())
+    assert not TrainingRun.objects.exists()

@@ -42,6 +42,8 @@ def test_the_api_accepts_hub_names_encoders_under_the_allowed_folders_and_existi
     monkeypatch.setattr("ml.tasks.train_model.delay", lambda run_id: None)
     settings.ZOKUSEI_ENCODER_DIRS, settings.ZOKUSEI_TRAINING_GPUS = [tmp_path], 2
     (tmp_path / "encoder").mkdir()
+    (tmp_path / "encoder" / "config.json").write_text("{}")
+    (tmp_path / "encoder" / "vocab.txt").write_text("[UNK]\n")
     accepted = [{"encoder": "cl-tohoku/bert-base-japanese-v3"}, {"encoder": "bert-base-uncased"},
                 {"encoder": str(tmp_path / "encoder")}, {"device": "cuda:1"}, {"device": "auto"},
                 {"epochs": USER_BOUNDS["epochs"][1], "head_lr": None}]
