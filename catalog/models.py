@@ -100,6 +100,10 @@ class Suggestion(models.Model):
     value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="suggestions")
     model_version = models.ForeignKey("ml.ModelVersion", on_delete=models.PROTECT, related_name="suggestions")
     score = models.FloatField()
+    # The cut-off the model decided this suggestion with (its attribute's tuned threshold,
+    # ml/xmc/thresholds.py): "least certain" is the smallest |score - threshold|, not the
+    # distance to 0.5. Rows written before thresholds were stored read 0.5 where unknown.
+    threshold = models.FloatField(default=0.5)
     status = models.CharField(max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,12 +116,17 @@ class Suggestion(models.Model):
             models.Index(fields=["status", "product"]),
             models.Index(fields=["product", "status"]),
             # The review queue reads suggestions in these two orders (frontend/queue.py).
-            models.Index(F("status"), Abs(F("score") - 0.5), F("id"), name="suggestion_uncertainty"),
+            models.Index(F("status"), Abs(F("score") - F("threshold")), F("id"), name="suggestion_margin"),
             models.Index(F("status"), F("score").desc(), F("id"), name="suggestion_confidence"),
         ]
 
     def __str__(self):
         return f"{self.product}: {self.value} ({self.score:.2f}, {self.status})"
+
+    @property
+    def margin(self) -> float:
+        """How far the score is above (or below) the cut-off it was decided with."""
+        return self.score - self.threshold
 
 
 class DecisionAction(models.TextChoices):

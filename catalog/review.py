@@ -274,3 +274,130 @@ def _restore(suggestion, decision, user):
     decision.save(update_fields=["undone_at", "undone_by"])
     suggestion.status = SuggestionStatus.PENDING
     suggestion.save(update_fields=["status", "updated_at"])
+
+
+# -- Bulk review across products (the queue's "accept ≥ X across this filter") -------------
+
+
+def score_for_precision(target: float, version=None) -> float:
+    """The lowest score whose suggestions were at least `target` precise on the validation
+    slice of `version` (the active one by default): accepting everything at or above it is
+    expected to be that precise. The curve is computed at training time (ml/xmc/thresholds.py)."""
+    from ml.inference import precision_curve
+    from ml.models import ModelVersion
+
+    if not 0.0 < target <= 1.0:
+        raise ValidationError(_("The target precision must be between 0 and 1."), code="invalid_precision")
+    version = version or ModelVersion.objects.filter(is_active=True).first()
+    curve = precision_curve(version) if version is not None else []
+    if not curve:
+        raise ValidationError(
+            _("The active model has no precision figures; give a minimum confidence instead."), code="no_curve"
+        )
+    for score, precision, _count in curve:
+        if precision >= target:
+            return score
+    raise ValidationError(
+        _("No confidence reaches an estimated precision of %(target)s; give a minimum confidence instead.")
+        % {"target": f"{target:.0%}"},
+        code="unreachable_precision",
+    )
+
+
+def _bulk_candidates(user, suggestions, min_score, attribute_id):
+    if not 0.0 <= min_score <= 1.0:
+        raise ValidationError(_("The confidence must be between 0 and 1."), code="invalid_score")
+    rows = visible_suggestions(user).filter(
+        pk__in=suggestions.values("pk"), status=SuggestionStatus.PENDING, score__gte=min_score
+    )
+    if attribute_id is not None:
+        rows = rows.filter(value__attribute_id=attribute_id)
+    return rows
+
+
+def count_accept_across(user, suggestions, min_score: float, attribute_id=None) -> tuple[int, int]:
+    """(suggestions, products) that `accept_across` would accept now: what the queue asks the
+    seller to confirm before a bulk accept."""
+    from django.db.models import Count
+
+    counts = _bulk_candidates(user, suggestions, min_score, attribute_id).aggregate(
+        suggestions=Count("id"), products=Count("product_id", distinct=True)
+    )
+    return counts["suggestions"], counts["products"]
+
+
+def accept_across(user, suggestions, min_score: float, attribute_id=None) -> list[Decision]:
+    """Accept the pending ones among `suggestions` (any products the user may see) scoring at
+    least `min_score`, of one attribute if given: one transaction, one Decision per suggestion.
+
+    Safe to post twice: the second time they are no longer pending and nothing is accepted.
+    The rows are locked in id order (as every bulk action here), and written in bulk, so a
+    filter of thousands costs a few statements, not thousands.
+    """
+    with transaction.atomic():
+        locked = list(
+            _bulk_candidates(user, suggestions, min_score, attribute_id)
+            .select_for_update(of=("self",))
+            .order_by("id")
+            .values_list("pk", "product_id", "value_id", "model_version_id", "score")
+        )
+        return _accept_many(user, locked)
+
+
+def accept_selected(user, suggestion_ids) -> list[Decision]:
+    """Accept the listed suggestions that are still pending (the queue's ticked rows)."""
+    with transaction.atomic():
+        locked = list(
+            visible_suggestions(user)
+            .filter(pk__in=list(suggestion_ids), status=SuggestionStatus.PENDING)
+            .select_for_update(of=("self",))
+            .order_by("id")
+            .values_list("pk", "product_id", "value_id", "model_version_id", "score")
+        )
+        return _accept_many(user, locked)
+
+
+def _accept_many(user, locked) -> list[Decision]:
+    if not locked:
+        return []
+    now = timezone.now()
+    # Written before the labels they cause, with one timestamp (one action for undo, and no
+    # label older than its decision: undo relies on that to leave older labels alone).
+    decisions = Decision.objects.bulk_create(
+        [
+            Decision(suggestion_id=pk, action=DecisionAction.ACCEPT, user=user, model_version_id=version_id,
+                     score=score, created_at=now)
+            for pk, _product_id, _value_id, version_id, score in locked
+        ],
+        batch_size=1000,
+    )
+    Decision.objects.filter(pk__in=[d.pk for d in decisions if d.pk]).update(created_at=now)
+    Suggestion.objects.filter(pk__in=[row[0] for row in locked]).update(
+        status=SuggestionStatus.ACCEPTED, updated_at=timezone.now()
+    )
+    ProductLabel.objects.bulk_create(
+        [
+            ProductLabel(product_id=product_id, value_id=value_id, source=LabelSource.SUGGESTION, created_by=user)
+            for _pk, product_id, value_id, _version_id, _score in locked
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    for decision in decisions:
+        decision.created_at = now
+    return decisions
+
+
+def reviewed_today(user) -> int:
+    """Decisions `user` made since local midnight and has not undone."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Decision.objects.standing().filter(user=user, created_at__gte=start).count()
+
+
+def reject_selected(user, suggestion_ids) -> list[Decision]:
+    """Reject the listed suggestions that are still pending (the queue's ticked rows)."""
+    with transaction.atomic():
+        suggestions = _locked(
+            visible_suggestions(user).filter(pk__in=list(suggestion_ids), status=SuggestionStatus.PENDING)
+        ).order_by("id")
+        return _as_one_action([_reject(user, suggestion) for suggestion in suggestions])

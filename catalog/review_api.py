@@ -2,13 +2,14 @@
 
     GET  /api/review/suggestions/?product=&status=&attribute=   suggestions the user may see
     POST /api/review/suggestions/{id}/accept/ | reject/ | correct/ {"value": id} or {"value_name": "..."}
-    POST /api/review/products/{id}/accept-above/ {"min_score": 0.9}
+    POST /api/review/products/{id}/accept-above/ {"min_score": 0.3} or {"target_precision": 0.95}
     POST /api/review/products/{id}/reject-rest/ {"attribute": id}
     POST /api/review/products/{id}/undo/
 
 Sellers act on their own products only (others' answer 404); every action is one call to
 catalog/review.py. A refused action (already decided, value not allowed) answers 400.
 """
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -59,7 +60,22 @@ class CorrectSerializer(serializers.Serializer):
 
 
 class AcceptAboveSerializer(serializers.Serializer):
-    min_score = serializers.FloatField(min_value=0.0, max_value=1.0)
+    min_score = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
+    target_precision = serializers.FloatField(
+        min_value=0.5, max_value=1.0, required=False,
+        help_text="Accept from the lowest score whose suggestions were this precise on the active version's "
+                  "validation slice (instead of min_score).",
+    )
+
+    def validate(self, data):
+        if ("min_score" in data) == ("target_precision" in data):
+            raise serializers.ValidationError("give either min_score or target_precision")
+        if "target_precision" in data:
+            try:
+                data["min_score"] = review.score_for_precision(data["target_precision"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"target_precision": error.messages}) from None
+        return data
 
 
 class RejectRestSerializer(serializers.Serializer):

@@ -88,6 +88,10 @@ class AcceptAboveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target_precision"].widget.attrs.update(step="0.01", inputmode="decimal")
         self.fields["min_score"].widget.attrs.update(step="0.01", inputmode="decimal")
+        # One plain sentence for any bad number, rather than the field's technical ones.
+        for name, message in (("min_score", _("The confidence must be a number between 0 and 1.")),
+                              ("target_precision", _("The target precision must be a number between 0.5 and 1."))):
+            self.fields[name].error_messages.update(invalid=message, min_value=message, max_value=message)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,15 +1,21 @@
 """The seller's review queue: products with suggestions to review, one page at a time.
 
 Products are ranked by their best matching suggestion: "uncertain" by the smallest
-|score - 0.5| (the model's least certain call first), "confident" by the highest score,
+|score - threshold| (the suggestion closest to the cut-off it was decided with, its
+attribute's tuned threshold, catalog.Suggestion.threshold), "confident" by the highest score,
 "newest" by product id. A product's rank is where its first suggestion appears when the
 suggestions are read in that order, so the queue reads suggestion rows in index order, a
 chunk at a time, and keeps the first occurrence of each product until the page is full:
-the work grows with the page number, not with the size of the catalogue. Without a COUNT(*)
-over the whole queue, one extra product tells whether a next page exists.
+the work grows with the page number, not with the size of the catalogue. One extra product
+tells whether a next page exists. The totals (products and suggestions matching the filter)
+are one COUNT over the matching suggestions, through the same indexes.
+
+Each row shows its product's most relevant matching suggestion for the sort (closest to its
+cut-off, or highest score) and how many more there are: one query for the page's summaries
+(the top suggestion's id a correlated subquery), one for those suggestions.
 
 Indexes this relies on (catalog.Suggestion, see the report of issue 5): (status,
-abs(score - 0.5), id) and (status, score DESC, id). Without them the database sorts the
+abs(score - threshold), id) and (status, score DESC, id). Without them the database sorts the
 seller's matching suggestions once per chunk: correct, but slow on a large catalogue.
 "newest" walks the product primary key backwards with an EXISTS per product
 (index catalog_sugg_product_status), which needs nothing more.
@@ -17,10 +23,11 @@ seller's matching suggestions once per chunk: correct, but slow on a large catal
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Abs, Substr
 
-from catalog.models import SuggestionStatus
+from accounts.roles import is_staff_member
+from catalog.models import Suggestion, SuggestionStatus
 from catalog.review import visible_products, visible_suggestions
 from taxonomy.names import PATH_SEPARATOR
 
@@ -37,12 +44,14 @@ class QueueFilters:
     max_score: float | None = None
     status: str = SuggestionStatus.PENDING
     search: str = ""
+    seller_id: int | None = None  # staff only: ignored for anyone else (queue_page)
 
 
 @dataclass
 class QueuePage:
     number: int
-    rows: list = field(default_factory=list)  # dicts: product, uncertainty, confidence, count
+    # dicts: product, uncertainty, confidence, count, top (the row's suggestion), more
+    rows: list = field(default_factory=list)
     has_next: bool = False
 
     @property
@@ -52,6 +61,10 @@ class QueuePage:
 
 def _matching_suggestions(user, filters: QueueFilters):
     suggestions = visible_suggestions(user)
+    if filters.seller_id and is_staff_member(user):
+        # A seller's own queue is their products already; a seller id from a seller is
+        # ignored, so the answer says nothing about other sellers.
+        suggestions = suggestions.filter(product__seller_id=filters.seller_id)
     if filters.status:
         suggestions = suggestions.filter(status=filters.status)
     if filters.attribute_id:
@@ -61,6 +74,26 @@ def _matching_suggestions(user, filters: QueueFilters):
     if filters.max_score is not None:
         suggestions = suggestions.filter(score__lte=filters.max_score)
     return suggestions
+
+
+def matching_suggestions(user, filters: QueueFilters):
+    """Every suggestion the queue's filter matches, on any page: what "accept ≥ X across this
+    filter" acts on (catalog.review.accept_across) and what the totals count."""
+    return _matching_suggestions(user, filters).filter(_product_filter(filters, prefix="product__"))
+
+
+def totals(user, filters: QueueFilters) -> dict:
+    """{"products": n, "suggestions": n} matching the filter."""
+    return matching_suggestions(user, filters).aggregate(
+        suggestions=Count("id"), products=Count("product_id", distinct=True)
+    )
+
+
+def _sort_key(sort):
+    """(expression, ascending) of the queue's order; the expressions are those of the indexes."""
+    if sort == "confident" or sort == "newest":
+        return F("score"), False
+    return Abs(F("score") - F("threshold")), True
 
 
 def _product_filter(filters: QueueFilters, prefix=""):
@@ -103,10 +136,7 @@ TITLE_CHARS_SHOWN = 90
 
 def _products_in_order(suggestions, sort, needed):
     """Distinct product ids in the order of their best suggestion, at most `needed` of them."""
-    if sort == "confident":
-        key, ascending = F("score"), False
-    else:
-        key, ascending = Abs(F("score") - 0.5), True
+    key, ascending = _sort_key(sort)
     rows = suggestions.annotate(sort_key=key).order_by("sort_key" if ascending else "-sort_key", "id")
     rows = rows.values_list("product_id", "sort_key", "id")
     found = {}
@@ -136,7 +166,7 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
             suggestions.filter(_product_filter(filters, prefix="product__")), filters.sort, offset + size + 1
         )
         ids = ranked[offset : offset + size]
-        keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids))}
+        keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids), filters.sort)}
         rows = [keyed[pk] for pk in ids]
         has_next = len(ranked) > offset + size
     else:
@@ -149,7 +179,9 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
             .values_list("id", flat=True)
         )
         ids = list(products[offset : offset + size + 1])
-        keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids[:size]))}
+        keyed = {
+            row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids[:size]), filters.sort)
+        }
         rows = [keyed[pk] for pk in ids[:size] if pk in keyed]
         has_next = len(ids) > size
     # A row shows 90 characters of the title: read only those, never a stored title or
@@ -161,14 +193,25 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
         .annotate(title_start=Substr("title", 1, TITLE_CHARS_SHOWN + 1))
         .in_bulk([row["product_id"] for row in rows])
     )
+    tops = Suggestion.objects.select_related("value__attribute").in_bulk([row["top_id"] for row in rows])
     for row in rows:
         row["product"] = products[row["product_id"]]
+        row["top"] = tops.get(row["top_id"])
+        row["more"] = row["count"] - 1
     return QueuePage(number=number, rows=rows, has_next=has_next)
 
 
-def _summaries(suggestions):
+def _summaries(suggestions, sort):
+    key, ascending = _sort_key(sort)
+    top = (
+        suggestions.filter(product_id=OuterRef("product_id"))
+        .annotate(sort_key=key)
+        .order_by("sort_key" if ascending else "-sort_key", "id")
+        .values("id")[:1]
+    )
     return suggestions.values("product_id").annotate(
-        uncertainty=Min(Abs(F("score") - 0.5)), confidence=Max("score"), count=Count("id")
+        uncertainty=Min(Abs(F("score") - F("threshold"))), confidence=Max("score"), count=Count("id"),
+        top_id=Subquery(top),
     )
 
 

@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import access, review, staff
+from .views import access, queue, review, staff
 
 pages = [
     path("", review.home, name="home"),
     # Sellers (and staff, who see every seller's products).
-    path("queue/", review.queue, name="queue"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/decide/", queue.decide_selected, name="queue_decide"),
+    path("queue/accept-across/", queue.accept_across, name="queue_accept_across"),
     path("products/<int:pk>/", review.product, name="product"),
     path("products/<int:pk>/next/", review.next_product, name="next_product"),
     path("products/<int:pk>/seen/", review.seen, name="product_seen"),

@@ -11,20 +11,26 @@ from django.db import transaction
 from catalog.models import DECIDED_STATUSES, ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.relevance import relevance_index
 
+from .inference import decision_thresholds
+
 # Decided suggestions are never reopened by a re-score: a rejection is final for that
 # product, and an accepted one is already a label.
 
 
-def apply_predictions(version, products, predictions) -> int:
+def apply_predictions(version, products, predictions, thresholds=None) -> int:
     """Store the predictions (ml.xmc predictions-format dicts) of one chunk of products.
 
-    Returns how many suggestions are pending for these products afterwards. Safe to run
-    twice: the second run writes the same rows again.
+    Each suggestion keeps the cut-off it was decided with (its attribute's threshold in the
+    version, `thresholds` = (global, {attribute: threshold}) or read from the version's
+    artifact), so that the queue ranks by the distance to it. Returns how many suggestions
+    are pending for these products afterwards. Safe to run twice: the second run writes the
+    same rows again.
     """
+    global_threshold, attribute_thresholds = thresholds or decision_thresholds(version)
     by_id = {str(product.pk): product for product in products}
     index = relevance_index()
     names = index.ids  # (attribute, value) names → label id, for the current taxonomy
-    wanted: dict[int, dict[int, float]] = {}
+    wanted: dict[int, dict[int, tuple[float, float]]] = {}
     for prediction in predictions:
         product = by_id[prediction["id"]]
         scores = {(a, v): s for a, v, s in prediction["scores"]}
@@ -32,7 +38,10 @@ def apply_predictions(version, products, predictions) -> int:
         for attribute, value in prediction.get("predicted", []):
             value_id = names.get((attribute, value))
             if value_id is not None:
-                chosen[value_id] = float(scores.get((attribute, value), 0.0))
+                chosen[value_id] = (
+                    float(scores.get((attribute, value), 0.0)),
+                    attribute_thresholds.get(attribute, global_threshold),
+                )
         wanted[product.pk] = chosen
     with transaction.atomic():
         # Lock the chunk's suggestions: a seller deciding one right now must not be overwritten.
@@ -50,12 +59,12 @@ def apply_predictions(version, products, predictions) -> int:
         rows = []
         for product in products:
             relevant = index.value_ids(product.category_id)
-            for value_id, score in wanted.get(product.pk, {}).items():
+            for value_id, (score, threshold) in wanted.get(product.pk, {}).items():
                 if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in decided:
                     rows.append(
                         Suggestion(
                             product_id=product.pk, value_id=value_id, model_version=version,
-                            score=score, status=SuggestionStatus.PENDING,
+                            score=score, threshold=threshold, status=SuggestionStatus.PENDING,
                         )
                     )
         keep = {(row.product_id, row.value_id) for row in rows}
@@ -66,7 +75,7 @@ def apply_predictions(version, products, predictions) -> int:
             rows,
             update_conflicts=True,
             unique_fields=["product", "value"],
-            update_fields=["score", "model_version", "status", "updated_at"],
+            update_fields=["score", "threshold", "model_version", "status", "updated_at"],
             batch_size=1000,
         )
     return len(rows)

@@ -8,6 +8,65 @@ import sys
 from pathlib import Path
 
 JA = {
+    # The review queue and bulk accept by target precision (issue 18, helper D).
+    "The target precision must be between 0 and 1.": "目標の適合率は 0 から 1 の間で指定してください。",
+    "The active model has no precision figures; give a minimum confidence instead.":
+        "有効なモデルには適合率の記録がありません。代わりに最低の確信度を指定してください。",
+    "No confidence reaches an estimated precision of %(target)s; give a minimum confidence instead.":
+        "推定適合率 %(target)s に届く確信度がありません。代わりに最低の確信度を指定してください。",
+    "All sellers": "すべての出品者",
+    "The target precision must be a number between 0.5 and 1.": "目標の適合率は 0.5 から 1 の数で指定してください。",
+    "Accept where estimated precision is at least": "推定適合率がこれ以上の候補を承認",
+    "or confidence at least": "または確信度がこれ以上",
+    "for attribute": "対象の属性",
+    "%(counter)s product": "%(counter)s 件の商品",
+    "%(counter)s suggestion": "%(counter)s 件の候補",
+    "You reviewed %(counter)s today": "今日のレビュー: %(counter)s 件",
+    "Across this filter:": "この絞り込み全体で:",
+    "Accept across this filter…": "この絞り込み全体で承認…",
+    "Accept selected": "選択した候補を承認",
+    "Reject selected": "選択した候補を却下",
+    "Select every row": "すべての行を選択",
+    "Suggestion": "候補",
+    "Score / cut-off": "スコア / しきい値",
+    "Select %(attribute)s = %(value)s": "%(attribute)s = %(value)s を選択",
+    "+%(counter)s more": "ほか %(counter)s 件",
+    "Score %(score)s; the model suggests this attribute from %(threshold)s":
+        "スコア %(score)s。この属性はスコア %(threshold)s から候補になります",
+    "Accept across this filter": "この絞り込み全体で承認",
+    "An estimated precision of %(target)s is a confidence of at least %(score)s (on the active model's validation slice).":
+        "推定適合率 %(target)s は確信度 %(score)s 以上にあたります（有効なモデルの検証用データによる）。",
+    "Accept %(counter)s suggestion of %(attribute)s with confidence at least %(score)s on %(products)s products?":
+        "%(products)s 件の商品で、確信度 %(score)s 以上の %(attribute)s の候補 %(counter)s 件を承認しますか？",
+    "Accept %(counter)s suggestion with confidence at least %(score)s on %(products)s products?":
+        "%(products)s 件の商品で、確信度 %(score)s 以上の候補 %(counter)s 件を承認しますか？",
+    "Accept them": "承認する",
+    "No pending suggestion of this filter reaches that confidence.": "この絞り込みには、その確信度に届く未レビューの候補がありません。",
+    "Back to the queue": "レビュー待ちに戻る",
+    "to review": "レビュー待ち",
+    "accepted": "承認済み",
+    "rejected": "却下済み",
+    "corrected": "修正済み",
+    "All products": "すべての商品",
+    "%(subject)s of %(seller)s": "%(seller)s の %(subject)s",
+    "%(subject)s, %(status)s": "%(subject)s・%(status)s",
+    "Tick the rows to act on first.": "先に対象の行を選択してください。",
+    "Rejected %(count)d suggestion.": "%(count)d 件の候補を却下しました。",
+    "Accepted %(count)d suggestion.": "%(count)d 件の候補を承認しました。",
+    "Accepted %(count)d suggestion with confidence at least %(score).2f.":
+        "確信度 %(score).2f 以上の候補 %(count)d 件を承認しました。",
+    "Nothing left to accept: those suggestions have already been decided.":
+        "承認するものは残っていません。それらの候補はすでにレビュー済みです。",
+    "Error": "エラー",
+    "Suggested by the active version": "有効なバージョンの候補",
+    "Suggested by this version": "このバージョンの候補",
+    "Suggested by both": "両方の候補",
+    "No longer suggested": "出なくなる候補",
+    "Newly suggested": "新しく出る候補",
+    "Suggestions that would change (held-out products)": "変わる候補（評価用の商品）",
+    "Decision thresholds": "判定しきい値",
+    "Validation slice": "検証用データ",
+    "Precision by confidence (validation slice)": "確信度ごとの適合率（検証用データ）",
     # The staff form: starting from the active version's settings.
     "The form starts from the settings model version %(id)s (the active one) was trained with: started with nothing changed, the run trains as that version did. An emptied field keeps that version's value. The run trains on every accepted label and every decision so far.":
         "このフォームは、有効なモデルバージョン %(id)s の学習設定から始まります。何も変えずに開始すると、そのバージョンと同じ設定で学習します。空にした項目はそのバージョンの値のままです。学習には、これまでに承認されたすべてのラベルとすべての判断が使われます。",

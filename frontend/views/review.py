@@ -1,4 +1,4 @@
-"""The seller's pages: the review queue and the review of one product.
+"""The seller's pages: the review of one product (the queue is frontend/views/queue.py).
 
 Actions are plain form posts (they work without JavaScript); each redirects back to the
 product page with the next pending suggestion focused, so keyboard review goes on where it
@@ -21,7 +21,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import is_staff_member
 from catalog import review
 from catalog.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from catalog.models import Decision, DecisionAction, ProductLabel, Suggestion, SuggestionStatus
@@ -29,36 +28,12 @@ from catalog.models import Decision, DecisionAction, ProductLabel, Suggestion, S
 from .. import review_pass
 from ..forms import AcceptAboveForm, QueueFilterForm
 from ..highlight import highlight
-from ..queue import next_product_id, queue_page
+from ..queue import next_product_id
 
 
 @login_required
 def home(request):
     return redirect("frontend:queue")
-
-
-@login_required
-@require_GET
-def queue(request):
-    form = QueueFilterForm(request.GET)
-    filters = form.filters()
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = queue_page(request.user, filters, number)
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "frontend/queue.html",
-        {
-            "form": form,
-            "page": page,
-            "query": params.urlencode(),
-            "show_seller": is_staff_member(request.user),
-        },
-    )
 
 
 def _product_or_404(request, pk):
@@ -340,15 +315,16 @@ def accept_above(request, pk):
     _product_or_404(request, pk)
     form = AcceptAboveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The confidence must be a number between 0 and 1."))
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return _back(request, pk)
-    result, refused = _run(request, lambda: review.accept_above(request.user, pk, form.cleaned_data["min_score"]))
+    # The score the target precision became (or the minimum confidence given).
+    result, refused = _run(request, lambda: review.accept_above(request.user, pk, form.cleaned_data["score"]))
     if refused:
         return _back(request, pk)
     messages.success(
         request,
         _("Accepted %(count)d suggestions with confidence at least %(score).2f.")
-        % {"count": len(result), "score": form.cleaned_data["min_score"]},
+        % {"count": len(result), "score": form.cleaned_data["score"]},
     )
     return _back(request, pk, [decision.suggestion_id for decision in result])
 

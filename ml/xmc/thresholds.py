@@ -146,6 +146,18 @@ def collect(batches, enc, space: LabelSpace, label_single_valued: np.ndarray | N
     return labs, probs, np.isin(keys, gold_keys)
 
 
+def precision_curve(probs: np.ndarray, gold: np.ndarray) -> list[list[float]]:
+    """[[score, precision, count], ...] over GRID: of the suggestions (pairs above their
+    thresholds) scoring at least ``score``, the share that is gold and how many there are.
+    Bulk accept reads it to turn a target precision into a score (catalog/review.py); scores
+    with no suggestion at or above them are left out."""
+    order = np.argsort(-probs, kind="stable")
+    p_sorted, g_sorted = probs[order], gold[order]
+    cum_tp = np.concatenate(([0], np.cumsum(g_sorted)))
+    n_at_least = np.searchsorted(-p_sorted, -GRID, side="right")  # entries with prob >= t
+    return [[float(t), round(float(cum_tp[n]) / n, 4), int(n)] for t, n in zip(GRID, n_at_least) if n > 0]
+
+
 def tune_thresholds(batches, enc, space: LabelSpace, config, single_valued: list[str] = ()):
     sv = Thresholds(single_valued=single_valued).label_single_valued(space)
     labs, probs, gold = collect(batches, enc, space, sv if sv.any() else None)
@@ -178,5 +190,6 @@ def tune_thresholds(batches, enc, space: LabelSpace, config, single_valued: list
                   "micro_f1_at_0.5": float(f1[i05]), "micro_f1_global": float(f1.max()),
                   "micro_p": P, "micro_r": R, "micro_f1": 2 * P * R / (P + R) if P + R else 0.0,
                   "global_threshold": g, "attribute_thresholds": len(per_attr),
-                  "single_valued_attributes": len(single_valued)}
+                  "single_valued_attributes": len(single_valued),
+                  "precision_curve": precision_curve(probs[pred], gold[pred])}
     return th, validation

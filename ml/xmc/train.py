@@ -315,7 +315,8 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
             _, v = tune_thresholds(score_batches(network, layout, val, batch_size=max(micro, 64), device=device,
                                                  bf16=bf16, gathered=gathered, **ids_kw),
                                    val, space, config, single_valued)
-            history[-1]["validation"] = v
+            # The final validation keeps the precision curve; every epoch's would only bloat the config.
+            history[-1]["validation"] = {k: x for k, x in v.items() if k != "precision_curve"}
             emit(ProgressEvent("validate", epoch, config.epochs, step, total_steps, smoothed,
                                message=f"validation micro-F1 {v['micro_f1']:.4f} macro-F1 {v['macro_f1']:.4f}"))
     if swa_model is not None:

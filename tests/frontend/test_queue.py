@@ -67,7 +67,8 @@ def test_it_lists_decided_products_by_status(alice, shelf):
 
 @pytest.mark.parametrize("sort", ["uncertain", "confident", "newest"])
 def test_it_pages_without_counting(alice, shelf, sort, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # Ranking, summaries, products, and the rows' shown suggestions.
+    with django_assert_max_num_queries(4):
         first = queue_page(alice, QueueFilters(sort=sort), 1, size=2)
     second = queue_page(alice, QueueFilters(sort=sort), 2, size=2)
     assert first.has_next and not second.has_next and second.has_previous
@@ -113,3 +114,106 @@ def test_a_huge_stored_title_is_read_only_as_far_as_the_row_shows_it(client, ali
     assert "title" in unsure.get_deferred_fields() and "description" in unsure.get_deferred_fields()
     assert unsure.title_start == "巨" * 91
     assert "巨" * 89 + "…" in page and "巨" * 91 not in page
+
+
+def test_a_suggestion_just_above_its_threshold_ranks_as_less_certain_than_one_far_above_it(
+    alice, taxonomy, seller_a, model_version
+):
+    sneakers = taxonomy.category("Shoes", "Men's shoes", "Sneakers")
+    red = taxonomy.value("Color", "red")
+    near = make_product(seller_a, sneakers, "near", "Near its cut")
+    far = make_product(seller_a, sneakers, "far", "Far above its cut")
+    # By the distance to 0.5 the 0.5 one would come first; its cut-off is 0.12, the other's 0.2.
+    suggest(near, red, model_version, 0.22).__class__.objects.filter(product=near).update(threshold=0.2)
+    suggest(far, red, model_version, 0.5).__class__.objects.filter(product=far).update(threshold=0.12)
+    page = queue_page(alice, QueueFilters(sort="uncertain"))
+    assert ids(page) == ["near", "far"]
+    assert page.rows[0]["uncertainty"] == pytest.approx(0.02)
+
+
+def test_each_row_shows_its_suggestion_and_score_against_its_cut_off(client, alice, shelf):
+    from catalog.models import Suggestion
+
+    Suggestion.objects.filter(product=shelf["unsure"], value__name="blue").update(threshold=0.3)
+    client.force_login(alice)
+    page = client.get(reverse("frontend:queue"), {"sort": "confident"}).content.decode()
+    # The sneaker's shown suggestion for this sort is its best (red 0.90), with one more.
+    assert "Color = red" in page and "+1 more" in page
+    assert "0.90 <span class=\"muted\">/ 0.50</span>" in page
+    least = client.get(reverse("frontend:queue")).content.decode()
+    assert "Color = blue" in least and "0.52 <span class=\"muted\">/ 0.30</span>" in least
+
+
+def test_the_queue_shows_totals_reviewed_today_and_a_heading_that_follows_the_filter(client, alice, shelf, taxonomy):
+    review.accept(alice, shelf["sure"].suggestions.get().pk)
+    client.force_login(alice)
+    page = client.get(reverse("frontend:queue")).content.decode()
+    assert "<h1>All products, to review</h1>" in page
+    assert "2 products" in page and "3 suggestions" in page and "You reviewed 1 today" in page
+    color = taxonomy.value("Color", "red").attribute
+    page = client.get(reverse("frontend:queue"), {
+        "category": taxonomy.category("Shoes", "Men's shoes").pk, "attribute": color.pk, "status": "accepted",
+    }).content.decode()
+    assert "<h1>Shoes › Men&#x27;s shoes › Color, accepted</h1>" in page
+
+
+def test_staff_filter_by_seller_and_a_sellers_seller_filter_is_ignored(client, alice, staff, shelf, bobs_tv):
+    client.force_login(staff)
+    page = client.get(reverse("frontend:queue"), {"seller": bobs_tv.seller_id}).content.decode()
+    assert "Bob&#x27;s 55 inch TV" in page and "Sure red sneaker" not in page
+    assert f"of {bobs_tv.seller}" in page
+    client.force_login(alice)
+    page = client.get(reverse("frontend:queue"), {"seller": bobs_tv.seller_id}).content.decode()
+    assert "Sure red sneaker" in page and "Bob" not in page and 'name="seller"' not in page
+
+
+def test_accept_across_the_filter_asks_with_the_count_then_accepts_once(client, alice, shelf, taxonomy):
+    from catalog.models import Decision
+
+    client.force_login(alice)
+    color = taxonomy.value("Color", "red").attribute
+    men = taxonomy.category("Shoes", "Men's shoes")
+    query = f"category={men.pk}"
+    url = reverse("frontend:queue_accept_across")
+    asked = client.post(url, {"queue": query, "min_score": "0.5", "attribute": color.pk})
+    assert asked.status_code == 200 and Decision.objects.count() == 0
+    # red 0.99, blue 0.52, red 0.90 on the two sneakers (the boot is another category).
+    assert "Accept 3 suggestions of Color with confidence at least 0.50 on 2 products?" in asked.content.decode()
+    data = {"queue": query, "min_score": "0.5", "attribute": color.pk, "confirm": "on"}
+    done = client.post(url, data)
+    assert done.status_code == 302 and done["Location"].endswith("?" + query)
+    assert Decision.objects.filter(action="accept").count() == 3
+    client.post(url, data)  # twice: nothing more
+    assert Decision.objects.count() == 3
+    assert shelf["boot"].suggestions.get().status == "pending"
+
+
+def test_ticked_rows_are_accepted_or_rejected(client, alice, shelf):
+    client.force_login(alice)
+    sure, boot = shelf["sure"].suggestions.get(), shelf["boot"].suggestions.get()
+    client.post(reverse("frontend:queue_decide"), {"suggestion": [sure.pk], "action": "accept"})
+    client.post(reverse("frontend:queue_decide"), {"suggestion": [boot.pk], "action": "reject"})
+    sure.refresh_from_db()
+    boot.refresh_from_db()
+    assert (sure.status, boot.status) == ("accepted", "rejected")
+
+
+@pytest.mark.parametrize("sort", ["uncertain", "confident", "newest"])
+def test_the_queue_pages_query_count_does_not_grow_with_its_rows(client, alice, shelf, taxonomy, seller_a,
+                                                                 model_version, sort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    url = reverse("frontend:queue")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"sort": sort})
+    sneakers = taxonomy.category("Shoes", "Men's shoes", "Sneakers")
+    for i in range(20):
+        product = make_product(seller_a, sneakers, f"more{i}", f"More {i}")
+        suggest(product, taxonomy.value("Color", "red"), model_version, 0.6)
+        suggest(product, taxonomy.value("Material", "leather"), model_version, 0.7)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url, {"sort": sort}).content.decode()
+    assert page.count('class="row-select"') == 23
+    assert len(many) == len(few)

@@ -79,3 +79,15 @@ def test_a_trained_model_saves_its_single_valued_attributes_and_predicts_one_val
 
 def test_the_rule_is_off_by_default(trained_model):
     assert XmcModel.load(trained_model, device="cpu").thresholds.single_valued == []
+
+
+def test_the_precision_curve_gives_the_precision_of_suggestions_at_or_above_each_score():
+    from ml.xmc.thresholds import precision_curve
+
+    probs = np.array([0.95, 0.9, 0.6, 0.3, 0.2])
+    gold = np.array([True, True, False, True, False])
+    curve = {score: (precision, count) for score, precision, count in precision_curve(probs, gold)}
+    assert curve[0.2] == (0.6, 5)  # every suggestion: 3 of 5 right
+    assert curve[0.3] == (0.75, 4)  # "at or above": 0.3 itself counts
+    assert curve[0.61] == (1.0, 2)
+    assert 0.96 not in curve  # no suggestion that high: left out
