@@ -20,6 +20,22 @@ MEASURES = {
     "labels": _("Labels"),
     "products": _("Products"),
     "threshold": _("Threshold"),
+    # run.comparison: which version the new one was compared with, or why it could not be.
+    "model_version": _("Model version"),
+    "error": _("Error"),
+    # comparison["changes"]: suggestions of the two versions on the held-out products.
+    "active": _("Suggested by the active version"),
+    "new": _("Suggested by this version"),
+    "kept": _("Suggested by both"),
+    "dropped": _("No longer suggested"),
+    "added": _("Newly suggested"),
+}
+# Titles of the nested blocks the pipeline may store beside the figures.
+BLOCKS = {
+    "thresholds": _("Decision thresholds"),
+    "validation": _("Validation slice"),
+    "precision_curve": _("Precision by confidence (validation slice)"),
+    "changes": _("Suggestions that would change (held-out products)"),
 }
 GROUPS = {
     "high": _("High (≥10,000 training examples)"),
@@ -66,7 +82,7 @@ def evaluation_tables(metrics: dict) -> list[dict]:
         elif block:
             tables.append(
                 {
-                    "title": key,
+                    "title": BLOCKS.get(key, key),
                     "columns": [_("Measure"), _("Value")],
                     "rows": [(MEASURES.get(k, k), [format_figure(k, block[k])]) for k in _ordered(block, MEASURES)],
                 }
@@ -77,7 +93,7 @@ def evaluation_tables(metrics: dict) -> list[dict]:
 def _group_table(key, block):
     inner = set().union(*(v.keys() for v in block.values()))
     columns = _ordered(inner, MEASURES)
-    title = _("Frequency groups") if key == "groups" else key
+    title = _("Frequency groups") if key == "groups" else BLOCKS.get(key, key)
     return {
         "title": title,
         "columns": [_("Group")] + [MEASURES.get(c, c) for c in columns],

@@ -42,6 +42,7 @@ pages = [
     path("staff/runs/<int:pk>/cancel/", staff.cancel_run, name="cancel_run"),
     path("staff/versions/", staff.versions, name="versions"),
     path("staff/versions/<int:pk>/activate/", staff.activate_version, name="activate_version"),
+    path("staff/versions/<int:pk>/scoring.json", staff.version_scoring, name="version_scoring"),
     path("staff/versions/roll-back/", staff.roll_back, name="roll_back"),
 ]
 

@@ -127,6 +127,22 @@ class ModelVersion(models.Model):
         return f"model version {self.pk}" + (" (active)" if self.is_active else "")
 
 
+class ScoringChunk(models.Model):
+    """One chunk of an activation's catalogue scoring (ml/scoring.py): what the versions page
+    counts to show re-scoring progress. Keyed by its first product, so a chunk sent or scored
+    twice (a redelivered task) is still one chunk, done once."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scoring_chunks")
+    first_product_id = models.PositiveBigIntegerField()
+    size = models.PositiveIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scoring chunk")
+        verbose_name_plural = _("scoring chunks")
+        constraints = [models.UniqueConstraint(fields=["version", "first_product_id"], name="one_chunk_per_first_product")]
+
+
 class UnsentTask(models.Model):
     """A Celery message the broker did not take (it was unreachable): sent again by beat.
 

@@ -10,6 +10,7 @@ import traceback
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from catalog.models import Product
@@ -18,7 +19,7 @@ from taxonomy.names import split_path_key
 
 from . import outbox
 from .inference import load_model, product_document
-from .models import ModelVersion
+from .models import ModelVersion, ScoringChunk
 from .paging import in_pk_batches
 from .suggestions import apply_predictions
 
@@ -46,9 +47,26 @@ def send_catalogue_chunks(version_id: int) -> int:
     chunks = 0
     product_ids = Product.objects.values_list("pk", flat=True)
     for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
+        # Recorded before it is sent, so the chunk counts as to do until a worker has scored it;
+        # sent again (this task redelivered), it is the same row.
+        ScoringChunk.objects.bulk_create(
+            [ScoringChunk(version_id=version_id, first_product_id=ids[0], size=len(ids))], ignore_conflicts=True
+        )
         outbox.send("ml.tasks.score_products", version_id, ids)
         chunks += 1
     return chunks
+
+
+def scoring_progress(version_id: int) -> dict:
+    """How far the catalogue scoring of an activation has come: chunks and products, done and in all."""
+    chunks = ScoringChunk.objects.filter(version_id=version_id)
+    total = chunks.aggregate(n=Count("pk"), products=Sum("size"))
+    done = chunks.filter(done_at__isnull=False).aggregate(n=Count("pk"), products=Sum("size"))
+    return {
+        "chunks_done": done["n"], "chunks_total": total["n"],
+        "products_done": done["products"] or 0, "products_total": total["products"] or 0,
+        "finished": total["n"] > 0 and done["n"] == total["n"],
+    }
 
 
 def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) -> int:
@@ -70,7 +88,13 @@ def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) ->
     documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
     # Products in categories the version was not trained on get no suggestions from it.
     predictions = list(model.predict(documents, on_unknown="skip"))
-    return apply_predictions(version, products, predictions)
+    written = apply_predictions(version, products, predictions)
+    # Only a chunk of the activation's own fan-out is counted (products changed later are
+    # scored in chunks of their own); done once, however often the task runs.
+    ScoringChunk.objects.filter(version_id=version.pk, first_product_id=product_ids[0], done_at=None).update(
+        done_at=timezone.now()
+    )
+    return written
 
 
 def _record_scoring_error(version: ModelVersion, error: Exception, try_number: int) -> None:

@@ -151,16 +151,30 @@ def evaluate_against_active(new_model, snapshot: TrainingSnapshot, taxonomy: dic
     if not heldout:
         return {}, {}
     inputs = [{k: p[k] for k in ("id", "category", "title", "description")} for p in heldout]
-    metrics = score(heldout, list(new_model.predict(inputs)), taxonomy, train_products)
+    new_predictions = list(new_model.predict(inputs))
+    metrics = score(heldout, new_predictions, taxonomy, train_products)
     comparison = {}
     active = ModelVersion.objects.filter(is_active=True).first()
     if active is not None:
         try:
             old_predictions = list(load_model(active).predict(inputs))
-            comparison = {"model_version": active.pk, **score(heldout, old_predictions, taxonomy, train_products)}
+            comparison = {"model_version": active.pk, **score(heldout, old_predictions, taxonomy, train_products),
+                          "changes": suggestion_changes(old_predictions, new_predictions)}
         except Exception as error:  # noqa: BLE001 - a broken old version must not fail the new run
             comparison = {"model_version": active.pk, "error": str(error)}
     return metrics, comparison
+
+
+def suggestion_changes(old_predictions: list[dict], new_predictions: list[dict]) -> dict:
+    """What activating the new model would change on the same products: the preview staff see
+    before activating (versions page), measured on the held-out products rather than by
+    scoring the whole catalogue twice."""
+    def pairs(predictions):
+        return {(row["id"], tuple(label)) for row in predictions for label in row.get("predicted", [])}
+
+    old, new = pairs(old_predictions), pairs(new_predictions)
+    return {"products": len({row["id"] for row in new_predictions}), "active": len(old), "new": len(new),
+            "kept": len(old & new), "dropped": len(old - new), "added": len(new - old)}
 
 
 def is_better(metrics: dict, comparison: dict) -> bool:

@@ -27,6 +27,25 @@ def active_version() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_active=True).first()
 
 
+# The held-out figures staff are warned about when a candidate is below the active version.
+HEADLINE_FIGURES = ("micro_f1", "macro_f1", "p@1")
+
+
+def activation_preview(version: ModelVersion, active: ModelVersion | None) -> dict | None:
+    """What activating `version` instead of `active` would do, from the figures its run measured
+    for both on the same held-out products (ml.training.evaluate_against_active): the headline
+    figures that are worse, and how many of the active version's suggestions would change.
+    None when the run did not compare against this active version (another one was active then)."""
+    comparison = (version.run.comparison if version.run_id else None) or {}
+    if active is None or comparison.get("model_version") != active.pk or "error" in comparison:
+        return None
+    metrics = version.metrics or {}
+    worse = [name for name in HEADLINE_FIGURES
+             if name in metrics and name in comparison and metrics[name] < comparison[name]]
+    figures = {name: (comparison.get(name), metrics.get(name)) for name in HEADLINE_FIGURES}
+    return {"worse": worse, "figures": figures, "changes": comparison.get("changes")}
+
+
 def activate_version(version_id: int, user=None) -> ModelVersion:
     """Make one version the active one and score the catalogue with it.
 

@@ -314,6 +314,7 @@ POLICIES = {
     "frontend:cancel_run": staff_only(kwargs=_pk("run")),
     "frontend:versions": staff_only(),
     "frontend:activate_version": staff_only(kwargs=_pk("version")),
+    "frontend:version_scoring": staff_only(kwargs=_pk("version")),
     "frontend:roll_back": staff_only(),
     # The admin site.
     "admin:login": Policy(EVERYONE, EVERYONE, methods=ADMIN_METHODS),

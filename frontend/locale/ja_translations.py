@@ -8,6 +8,21 @@ import sys
 from pathlib import Path
 
 JA = {
+    # Activation: scoring progress, the warning about a worse version, the preview.
+    "scoring chunk": "スコアリングの塊",
+    "scoring chunks": "スコアリングの塊",
+    "Worse than the active version on its held-out figures:": "評価用の商品での成績が有効なバージョンより低い項目:",
+    "On %(products)s held-out products: %(dropped)s suggestions would go, %(added)s would be new, %(kept)s would stay.":
+        "評価用の商品 %(products)s 件では、候補 %(dropped)s 件がなくなり、%(added)s 件が新しく出て、%(kept)s 件はそのままです。",
+    "Activate version %(id)s?": "バージョン %(id)s を有効にしますか？",
+    "Version %(id)s did worse than the active version %(active)s on the same held-out products. Activating it re-scores the whole catalogue with it; you can roll back afterwards.":
+        "バージョン %(id)s は、同じ評価用の商品で有効なバージョン %(active)s より低い成績でした。有効にするとカタログ全体をこのバージョンで採点し直します。あとで元に戻すこともできます。",
+    "Activate version %(id)s anyway": "それでもバージョン %(id)s を有効にする",
+    "Keep the active version": "有効なバージョンのままにする",
+    "Catalogue scoring with version %(id)s": "バージョン %(id)s によるカタログの採点",
+    '<span data-field="chunks_done">%(done)s</span> of <span data-field="chunks_total">%(total)s</span> chunks (<span data-field="products_done">%(products)s</span> of <span data-field="products_total">%(products_total)s</span> products)':
+        '<span data-field="chunks_total">%(total)s</span> 個中 <span data-field="chunks_done">%(done)s</span> 個の塊（<span data-field="products_total">%(products_total)s</span> 件中 <span data-field="products_done">%(products)s</span> 件の商品）',
+    "Every product has been scored with the active version.": "すべての商品を有効なバージョンで採点しました。",
     # The review queue and bulk accept by target precision (issue 18, helper D).
     "The target precision must be between 0 and 1.": "目標の適合率は 0 から 1 の間で指定してください。",
     "The active model has no precision figures; give a minimum confidence instead.":

@@ -66,3 +66,19 @@ def label_source(value):
 @register.filter
 def decision_action(value):
     return labels.DECISION_ACTION.get(value, value)
+
+
+@register.filter
+def figure_name(key):
+    """A stored figure's key (micro_f1, p@1) as the evaluation tables name it."""
+    from ..figures import MEASURES
+
+    return MEASURES.get(key, key)
+
+
+@register.filter
+def percent_figure(value):
+    """A share (0.423) as the evaluation tables show it (42.3)."""
+    from ..figures import format_figure
+
+    return format_figure("micro_f1", value) if value is not None else "—"

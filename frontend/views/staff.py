@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ml import runs as ml_runs
 from ml import versions as ml_versions
 from ml.models import ModelVersion, TrainingRun
+from ml.scoring import scoring_progress
 
 from ..figures import evaluation_tables, loss_chart, side_by_side
 from ..forms import StartRunForm
@@ -147,10 +148,14 @@ def versions(request):
     right = _version_or_none(request.GET.get("b"))
     if right is None:
         right = next((v for v in all_versions if left is None or v.pk != left.pk), None)
+    for version in all_versions:
+        version.preview = None if version.is_active else ml_versions.activation_preview(version, active)
     return render(
         request,
         "frontend/versions.html",
         {
+            "scoring": scoring_progress(active.pk) if active else None,
+            "scoring_url": reverse("frontend:version_scoring", args=[active.pk]) if active else "",
             "versions": all_versions,
             "active": active,
             "left": left,
@@ -170,7 +175,14 @@ def compare_tables(left, right):
 @staff_required
 @require_POST
 def activate_version(request, pk):
-    get_object_or_404(ModelVersion, pk=pk)
+    candidate = get_object_or_404(ModelVersion.objects.select_related("run"), pk=pk)
+    active = ml_versions.active_version()
+    preview = None if candidate.is_active else ml_versions.activation_preview(candidate, active)
+    if preview and preview["worse"] and request.POST.get("confirm") != "worse":
+        # A version below the active one on its held-out figures is activated only once staff
+        # have seen by how much, and what would change.
+        return render(request, "frontend/activate_confirm.html",
+                      {"version": candidate, "active": active, "preview": preview}, status=409)
     try:
         version = ml_versions.activate_version(pk, request.user)
     except ValidationError as error:
@@ -178,6 +190,16 @@ def activate_version(request, pk):
     else:
         messages.success(request, _("Model version %(id)d is now active.") % {"id": version.pk})
     return redirect("frontend:versions")
+
+
+@staff_required
+@require_GET
+def version_scoring(request, pk):
+    """What the versions page polls while an activation scores the catalogue."""
+    get_object_or_404(ModelVersion, pk=pk)
+    response = JsonResponse({"version": pk, **scoring_progress(pk)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required
