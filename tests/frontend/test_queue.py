@@ -217,3 +217,12 @@ def test_the_queue_pages_query_count_does_not_grow_with_its_rows(client, alice, 
         page = client.get(url, {"sort": sort}).content.decode()
     assert page.count('class="row-select"') == 23
     assert len(many) == len(few)
+
+
+def test_the_product_page_shows_each_score_against_its_cut_off(client, alice, shelf):
+    from catalog.models import Suggestion
+
+    Suggestion.objects.filter(product=shelf["boot"]).update(threshold=0.18)
+    client.force_login(alice)
+    page = client.get(reverse("frontend:product", args=[shelf["boot"].pk])).content.decode()
+    assert "0.75</span>" in page and "/ 0.18</span>" in page
