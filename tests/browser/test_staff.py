@@ -72,3 +72,69 @@ def test_it_compares_versions_and_shows_the_overview(
     page.goto(f"{live_server.url}/staff/")
     assert page.locator("table.figures").count() == 3
     screenshot(page, "catalogue-overview")
+
+
+def test_a_run_started_with_nothing_changed_trains_like_the_active_version(page, live_server, staff, tmp_path, settings):
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    (encoder / "config.json").write_text("{}")
+    (encoder / "vocab.txt").write_text("[UNK]\n")
+    settings.ZOKUSEI_ENCODER_DIRS = [tmp_path]
+    parameters = {"encoder": str(encoder), "layers": 2, "max_length": 48, "epochs": 10, "batch_size": 32,
+                  "lr": 1e-3, "head_lr": 1e-2, "bf16": True}
+    trained = TrainingRun.objects.create(status="succeeded", parameters=parameters)
+    ModelVersion.objects.create(run=trained, artifact_uri="test", checksum="0" * 64, is_active=True)
+
+    sign_in(page, live_server, "stella", "stella-password")
+    page.goto(f"{live_server.url}/staff/runs/")
+    assert page.get_by_label("Epochs").input_value() == "10"
+    assert page.get_by_label("Encoder", exact=True).input_value() == str(encoder)
+    page.get_by_text("3 more options, kept as the active version had them").click()
+    assert page.locator(".inherited-options code", has_text="head_lr").is_visible()
+    with mock.patch.object(tasks.train_model, "delay", autospec=True):
+        with page.expect_navigation():
+            page.get_by_role("button", name="Start training").click()
+    assert TrainingRun.objects.exclude(pk=trained.pk).get().parameters == parameters
+
+    # An encoder folder that is not one is refused on the form, in words, before anything is queued.
+    page.goto(f"{live_server.url}/staff/runs/")
+    (tmp_path / "empty").mkdir()
+    page.get_by_label("Encoder", exact=True).fill(str(tmp_path / "empty"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start training").click()
+    assert page.get_by_text("is not an encoder: it has no config.json").is_visible()
+    assert TrainingRun.objects.count() == 2
+
+
+def test_activation_warns_about_a_worse_version_and_shows_the_scoring_progress(page, live_server, staff, tmp_path):
+    from ml.artifacts import artifact_checksum
+    from ml.models import ScoringChunk
+
+    folder = tmp_path / "artifact"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    active = ModelVersion.objects.create(artifact_uri=str(folder), checksum=artifact_checksum(folder), is_active=True)
+    run = TrainingRun.objects.create(status="succeeded", comparison={
+        "model_version": active.pk, "micro_f1": 0.6, "macro_f1": 0.3, "p@1": 0.8,
+        "changes": {"products": 50, "active": 80, "new": 90, "kept": 70, "dropped": 10, "added": 20}})
+    worse = ModelVersion.objects.create(run=run, artifact_uri=str(folder), checksum=artifact_checksum(folder),
+                                        metrics={"micro_f1": 0.5, "macro_f1": 0.3, "p@1": 0.8})
+    sign_in(page, live_server, "stella", "stella-password")
+    page.goto(f"{live_server.url}/staff/versions/")
+    assert page.get_by_text("Worse than the active version on its held-out figures").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Activate version {worse.pk}").click()
+    assert page.get_by_text("did worse than the active version").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Activate version {worse.pk} anyway").click()
+    assert ModelVersion.objects.get(is_active=True) == worse
+
+    # The fan-out was sent to the broker (none here): chunks recorded, then scored one by one.
+    for first in (1, 101, 201):
+        ScoringChunk.objects.create(version=worse, first_product_id=first, size=100)
+    page.goto(f"{live_server.url}/staff/versions/")
+    expect(page.locator('#scoring-progress [data-field="chunks_done"]')).to_have_text("0")
+    ScoringChunk.objects.filter(first_product_id__lt=200).update(done_at="2026-12-03T12:00:00Z")
+    expect(page.locator('#scoring-progress [data-field="chunks_done"]')).to_have_text("2")
+    ScoringChunk.objects.update(done_at="2026-12-03T12:00:00Z")
+    expect(page.locator("#scoring-progress [data-when-finished]")).to_be_visible()
