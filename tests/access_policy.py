@@ -296,6 +296,11 @@ POLICIES = {
                           ({"q": "alphasecret", "status": "accepted"}, {"q": "nosuchword", "status": "accepted"}),
                           ({"sort": "newest"}, {"sort": "newest"})]
     ),
+    # Bulk decisions from the queue: posts whose ids are in the body, each decided only
+    # among the user's own suggestions (catalog/review.py), so a user with no seller or
+    # another seller's ids decides nothing.
+    "frontend:queue_decide": signed_in(),
+    "frontend:queue_accept_across": signed_in(),
     "frontend:product": seller_a_object(kwargs=_pk("product_a")),
     "frontend:next_product": seller_a_object(kwargs=_pk("product_a")),
     "frontend:product_seen": seller_a_object(kwargs=_pk("product_a")),
