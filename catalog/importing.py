@@ -6,7 +6,8 @@ catalogue.
    unknown field, text over the limits of catalog/limits.py or that the database cannot hold,
    unknown category, unknown or irrelevant label, duplicate id, a seller the importer may not
    write) is collected with its line number; any problem refuses the whole file (FileRefused);
-2. writing, streaming again in batches of bulk operations, inside one transaction.
+2. writing, streaming again in batches of bulk operations (new rows by COPY on PostgreSQL,
+   catalog/bulk.py), inside one transaction.
 Memory holds one batch plus an 8-byte digest per id already seen (to find duplicates) and
 the ids of changed products (for the signal), never the file.
 
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from config.db_locks import lock_names
@@ -39,6 +39,7 @@ from taxonomy.names import normalize_name, path_key
 from taxonomy.problems import FileRefused, Problem, Problems, unknown_key
 from taxonomy.relevance import relevance_index
 
+from .bulk import existing_products, insert_labels, insert_products
 from .csvfiles import csv_records, not_utf8
 from .limits import (
     MAX_DESCRIPTION_CHARS,
@@ -91,6 +92,11 @@ class _Row:
     value_ids: frozenset
 
 
+# Distinct label pairs and category paths as written whose checks _Reader keeps: a few MB in
+# practice (the paper's taxonomy has 7,979 pairs), about 25 MB with every name at its limit.
+MEMO_SIZE = 20_000
+
+
 @dataclass
 class _Reader:
     """Turns lines into rows, checking them against the taxonomy."""
@@ -105,6 +111,8 @@ class _Reader:
         self.categories = dict(Category.objects.values_list("path_key", "id"))
         self.attributes = set(Attribute.objects.values_list("name", flat=True))
         self.index = relevance_index()
+        self._label_memo = {}
+        self._category_memo = {}
 
     def lines(self, file, problems, on_progress=None):
         """Yield (line number, product dict) for every product of the file that parses."""
@@ -209,9 +217,15 @@ class _Reader:
         if not isinstance(path, list) or not path or not all(isinstance(p, str) for p in path):
             problems.add(number, "category", "must be a non-empty list of category names, top first")
             return None
-        if not self._category_names_fit(number, path, problems):
-            return None
-        category_id = self.categories.get(path_key(path))
+        key = tuple(path)
+        if key in self._category_memo:
+            category_id = self._category_memo[key]
+        else:
+            if not self._category_names_fit(number, path, problems):
+                return None
+            category_id = self.categories.get(path_key(path))
+            if len(self._category_memo) < MEMO_SIZE:
+                self._category_memo[key] = category_id
         if category_id is None:
             problems.add(number, "category", f"unknown category {' > '.join(path)!r}")
         return category_id
@@ -224,6 +238,23 @@ class _Reader:
                 problems.add(number, f"category[{k}]", problem)
                 fit = False
         return fit
+
+    def _resolve_label(self, attribute_name: str, value_name: str) -> tuple:
+        """(problem, attribute, value, value id) of a pair as written. The same few thousand
+        pairs recur on millions of lines: each is checked and normalised once (up to
+        MEMO_SIZE distinct pairs, so that a file of all-different pairs holds no more)."""
+        key = (attribute_name, value_name)
+        resolved = self._label_memo.get(key)
+        if resolved is None:
+            problem = text_problem(attribute_name, MAX_NAME_CHARS) or text_problem(value_name, MAX_NAME_CHARS)
+            if problem:
+                resolved = (problem, None, None, None)
+            else:
+                attribute, value = normalize_name(attribute_name), normalize_name(value_name)
+                resolved = (None, attribute, value, self.index.ids.get((attribute, value)))
+            if len(self._label_memo) < MEMO_SIZE:
+                self._label_memo[key] = resolved
+        return resolved
 
     def _labels(self, number, obj, category_id, problems) -> frozenset:
         labels = obj.get("labels", [])
@@ -240,11 +271,10 @@ class _Reader:
             if not (isinstance(label, list) and len(label) == 2 and all(isinstance(x, str) for x in label)):
                 problems.add(number, where, "must be an [attribute, value] pair of strings")
                 continue
-            if problem := text_problem(label[0], MAX_NAME_CHARS) or text_problem(label[1], MAX_NAME_CHARS):
+            problem, attribute, value, value_id = self._resolve_label(label[0], label[1])
+            if problem:
                 problems.add(number, where, problem)
                 continue
-            attribute, value = normalize_name(label[0]), normalize_name(label[1])
-            value_id = self.index.ids.get((attribute, value))
             if attribute not in self.attributes:
                 problems.add(number, where, f"unknown attribute {attribute!r}")
             elif value_id is None:
@@ -378,41 +408,27 @@ def _write(file, name, reader, seller_ids, user, result, on_progress):
 def _write_batch(rows, seller_ids, reader, user, now, result) -> list[int]:
     """Upsert one batch of products and their imported labels; return the ids that changed."""
     result.lines += len(rows)
-    keys = defaultdict(list)
-    for row in rows:
-        keys[seller_ids[row.seller]].append(row.external_id)
-    condition = Q()
-    for seller_id, external_ids in keys.items():
-        condition |= Q(seller_id=seller_id, external_id__in=external_ids)
-    existing = {
-        (seller_id, external_id): (product_id, category_id, title, description)
-        for product_id, seller_id, external_id, category_id, title, description in Product.objects.filter(
-            condition
-        ).values_list("id", "seller_id", "external_id", "category_id", "title", "description")
-    }
+    existing = existing_products([(seller_ids[row.seller], row.external_id) for row in rows])
 
     new, changed, moved = [], [], set()
     for row in rows:
         found = existing.get((seller_ids[row.seller], row.external_id))
         if found is None:
-            new.append(Product(
-                seller_id=seller_ids[row.seller], external_id=row.external_id, category_id=row.category_id,
-                title=row.title, description=row.description,
-            ))
+            new.append((seller_ids[row.seller], row.external_id, row.category_id, row.title, row.description))
         elif found[1:] != (row.category_id, row.title, row.description):
             changed.append(Product(
                 id=found[0], category_id=row.category_id, title=row.title, description=row.description, updated_at=now
             ))
             if found[1] != row.category_id:
                 moved.add(found[0])
-    Product.objects.bulk_create(new)
+    new_ids = insert_products(new)
     Product.objects.bulk_update(changed, ["category_id", "title", "description", "updated_at"])
     result.created += len(new)
     result.updated += len(changed)
 
-    product_ids = {(p.seller_id, p.external_id): p.id for p in new}
+    product_ids = {(seller_id, external_id): product_id for (seller_id, external_id, *_), product_id in zip(new, new_ids)}
     product_ids.update({key: found[0] for key, found in existing.items()})
-    touched = {p.id for p in new} | {p.id for p in changed}
+    touched = set(new_ids) | {p.id for p in changed}
     touched |= _write_labels(rows, seller_ids, product_ids, existing, moved, reader, user, result)
     result.unchanged += len(rows) - len(new) - len(changed)
     return sorted(touched)
@@ -431,7 +447,7 @@ def _write_labels(rows, seller_ids, product_ids, existing, moved, reader, user, 
         have = current.get(product_id, {})
         relevant = reader.index.value_ids(row.category_id)
         for value_id in sorted(row.value_ids - have.keys()):
-            to_add.append(ProductLabel(product_id=product_id, value_id=value_id, source=LabelSource.IMPORT, created_by=user))
+            to_add.append((product_id, value_id, LabelSource.IMPORT.value, user.pk if user else None))
             touched.add(product_id)
         for value_id, (label_id, source) in have.items():
             dropped_by_file = source == LabelSource.IMPORT and value_id not in row.value_ids
@@ -439,7 +455,7 @@ def _write_labels(rows, seller_ids, product_ids, existing, moved, reader, user, 
             if dropped_by_file or dropped_by_move:
                 to_remove.append(label_id)
                 touched.add(product_id)
-    ProductLabel.objects.bulk_create(to_add)
+    insert_labels(to_add)
     ProductLabel.objects.filter(id__in=to_remove).delete()
     result.labels_added += len(to_add)
     result.labels_removed += len(to_remove)

@@ -1,4 +1,5 @@
 import pytest
+from django.db import models
 
 from catalog.importing import import_products
 from catalog.labels import add_label
@@ -125,6 +126,39 @@ def test_it_refuses_unknown_and_irrelevant_labels(taxonomy):
         (1, "labels[1]", "unknown value 'purple' of attribute 'Color'"),
         (1, "labels[2]", "label Screen size: 55 inch is not relevant to category \"Shoes > Men's shoes > Sneakers\""),
     ]
+
+
+def test_it_reports_a_label_or_category_on_every_line_that_repeats_it(taxonomy):
+    # Labels and category paths are checked once per distinct spelling (catalog/importing.py):
+    # a repeated one is still a problem on each of its lines, and a valid one still counts.
+    bad = _line(labels=[("Color", "purple"), ("Color", "x" * 300)])
+    boots = _line("A-3", category=["Shoes", "Boots"], labels=[])
+    assert _refused(bad, _line("A-2", labels=[("Color", "purple"), ("Color", "red")]), boots, {**boots, "id": "A-4"}) == [
+        (1, "labels[0]", "unknown value 'purple' of attribute 'Color'"),
+        (1, "labels[1]", _refused(_line(labels=[("Color", "x" * 300)]))[0][2]),
+        (2, "labels[0]", "unknown value 'purple' of attribute 'Color'"),
+        (3, "category", "unknown category 'Shoes > Boots'"),
+        (4, "category", "unknown category 'Shoes > Boots'"),
+    ]
+
+
+def test_products_written_in_bulk_carry_their_ids_times_and_labels(taxonomy, django_user_model):
+    # New rows go by COPY on PostgreSQL and by bulk_create elsewhere (catalog/bulk.py).
+    user = django_user_model.objects.create_user("importer")
+    lines = [_line(f"A-{n}", labels=[("Color", "red"), ("Shoe size (cm)", "26.0")]) for n in range(1, 2502)]
+    result = import_products(jsonl_file(*lines), default_seller="shop-a", user=user)
+
+    assert (result.created, result.labels_added) == (2501, 5002)
+    products = Product.objects.filter(seller__slug="shop-a")
+    assert products.count() == 2501
+    assert not products.filter(models.Q(created_at__isnull=True) | models.Q(updated_at__isnull=True)).exists()
+    labels = ProductLabel.objects.filter(product__seller__slug="shop-a")
+    assert labels.count() == 5002 and set(labels.values_list("source", "created_by", flat=False).distinct()) == {
+        (LabelSource.IMPORT, user.pk)
+    }
+    assert {label.product_id for label in labels} == set(products.values_list("id", flat=True))
+    again = import_products(jsonl_file(*lines), default_seller="shop-a")
+    assert (again.created, again.unchanged, again.labels_added) == (0, 2501, 0)
 
 
 def test_it_refuses_missing_fields(taxonomy):
