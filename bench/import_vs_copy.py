@@ -14,7 +14,10 @@
    child's max RSS;
 3. copies the rows the import wrote (products and labels) out with `COPY ... TO`, and loads them
    with `COPY ... FROM` into scratch tables of the same shape (`LIKE ... INCLUDING ALL`: the
-   same columns, defaults, unique constraints and indexes), timing `COPY TO` and `COPY FROM`.
+   same columns, defaults, unique constraints and indexes), timing `COPY TO` and `COPY FROM`
+   (with the commit). `LIKE` copies no foreign key; with `--foreign-keys` the COPY is timed a
+   second time into tables that also carry the real tables' foreign keys (Django declares
+   them DEFERRABLE INITIALLY DEFERRED, so they are checked at commit), which the import pays.
 
 It prints one JSON line per size: products/s for the import and for COPY FROM, their ratio
 (goal of issue 15: import >= 50% of COPY's rows/s at 2M products) and the import's max RSS
@@ -82,9 +85,11 @@ def first_lines(source: Path, count: int, target: Path) -> int:
     return written
 
 
-def copy_limit(url: str, folder: Path) -> dict:
+def copy_limit(url: str, folder: Path, foreign_keys: bool) -> dict:
     """COPY the imported rows out, then into same-shaped scratch tables; both timed."""
     figures = {"copy_to_seconds": 0.0, "copy_from_seconds": 0.0, "rows": {}}
+    if foreign_keys:
+        figures["copy_from_with_foreign_keys_seconds"] = 0.0
     with psycopg.connect(url) as connection:
         for table in TABLES:
             dump = folder / f"{table}.copy"
@@ -95,24 +100,43 @@ def copy_limit(url: str, folder: Path) -> dict:
                 for block in copy:
                     out.write(block)
             figures["copy_to_seconds"] += time.monotonic() - started
-            scratch = sql.Identifier(f"bench_copy_{table}")
-            connection.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(scratch, sql.Identifier(table)))
-            connection.commit()
-            started = time.monotonic()
-            with dump.open("rb") as source, connection.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(scratch)) as copy:
-                while block := source.read(1 << 20):
-                    copy.write(block)
-            connection.commit()
-            figures["copy_from_seconds"] += time.monotonic() - started
-            figures["rows"][table] = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(scratch)).fetchone()[0]
+            figures["copy_from_seconds"] += load_copy(connection, table, dump, f"bench_copy_{table}", with_keys=False)
+            figures["rows"][table] = connection.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(f"bench_copy_{table}"))
+            ).fetchone()[0]
+            if foreign_keys:
+                figures["copy_from_with_foreign_keys_seconds"] += load_copy(
+                    connection, table, dump, f"bench_copy_fk_{table}", with_keys=True
+                )
             dump.unlink()
     return figures
 
 
-def measure(size: int, catalog: Path, admin_url: str, keep: bool) -> dict:
-    url = server_url(admin_url, SCRATCH_DATABASE)
+def load_copy(connection, table: str, dump: Path, scratch_name: str, *, with_keys: bool) -> float:
+    """Seconds to COPY the dump into a new table shaped like `table`, commit included."""
+    scratch = sql.Identifier(scratch_name)
+    connection.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(scratch, sql.Identifier(table)))
+    if with_keys:
+        keys = connection.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        ).fetchall()
+        for name, definition in keys:
+            connection.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                scratch, sql.Identifier(f"{scratch_name}_{name}"[:63])) + sql.SQL(definition))
+    connection.commit()
+    started = time.monotonic()
+    with dump.open("rb") as source, connection.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(scratch)) as copy:
+        while block := source.read(1 << 20):
+            copy.write(block)
+    connection.commit()
+    return time.monotonic() - started
+
+
+def measure(size: int, catalog: Path, admin_url: str, keep: bool, foreign_keys: bool, scratch_database: str) -> dict:
+    url = server_url(admin_url, scratch_database)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    recreate_database(admin_url, SCRATCH_DATABASE)
+    recreate_database(admin_url, scratch_database)
     try:
         manage("migrate", "--no-input", env=env)
         manage("import_taxonomy", str(catalog / "taxonomy.json"), env=env)
@@ -120,7 +144,7 @@ def measure(size: int, catalog: Path, admin_url: str, keep: bool) -> dict:
             folder = Path(scratch)
             lines = first_lines(catalog / "products.jsonl", size, folder / "products.jsonl")
             imported = manage("import_products", "--no-progress", str(folder / "products.jsonl"), env=env)
-            limit = copy_limit(url, folder)
+            limit = copy_limit(url, folder, foreign_keys)
         products = limit["rows"]["catalog_product"]
         if products != lines:
             raise SystemExit(f"the import wrote {products} products for {lines} lines")
@@ -141,19 +165,27 @@ def measure(size: int, catalog: Path, admin_url: str, keep: bool) -> dict:
             "copy_from_products_per_s": round(copy_rate),
             "copy_to_seconds": round(limit["copy_to_seconds"], 1),
             "import_share_of_copy": round(import_rate / copy_rate, 3),
+            **({"copy_with_foreign_keys_products_per_s": round(products / limit["copy_from_with_foreign_keys_seconds"]),
+                "import_share_of_copy_with_foreign_keys": round(
+                    import_rate * limit["copy_from_with_foreign_keys_seconds"] / products, 3)}
+               if foreign_keys else {}),
             "tables_mb": round(table_mb),
             "load_average_after": [round(x, 2) for x in load],
         }
     finally:
         if not keep:
-            drop_database(admin_url, SCRATCH_DATABASE)
+            drop_database(admin_url, scratch_database)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--catalog", type=Path, required=True, help="folder with taxonomy.json and products.jsonl")
     parser.add_argument("--products", type=int, nargs="+", required=True, help="sizes to measure, one run each")
-    parser.add_argument("--keep", action="store_true", help=f"keep the scratch database {SCRATCH_DATABASE}")
+    parser.add_argument("--scratch-database", default=SCRATCH_DATABASE,
+                        help=f"database to create, fill and drop (default {SCRATCH_DATABASE}); dropped first if it exists")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--foreign-keys", action="store_true",
+                        help="time COPY a second time into tables with the real tables' foreign keys")
     args = parser.parse_args()
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -165,7 +197,7 @@ def main() -> int:
             return 2
     results = []
     for size in args.products:
-        result = measure(size, args.catalog, admin_url, args.keep)
+        result = measure(size, args.catalog, admin_url, args.keep, args.foreign_keys, args.scratch_database)
         results.append(result)
         print(json.dumps(result), flush=True)
     if len(results) > 1:
