@@ -8,8 +8,10 @@ catalogue.
    write) is collected with its line number; any problem refuses the whole file (FileRefused);
 2. writing, streaming again in batches of bulk operations (new rows by COPY on PostgreSQL,
    catalog/bulk.py), inside one transaction.
-Memory holds one batch plus an 8-byte digest per id already seen (to find duplicates) and
-the ids of changed products (for the signal), never the file.
+Memory holds one batch, the checks of up to MEMO_SIZE distinct label pairs and category
+paths, an 8-byte digest per id already seen (to find duplicates; about 100 bytes per line as
+a dict entry, docs/benchmarks.md "Scale") and the ids of changed products (for the signal),
+never the file.
 
 Semantics (upsert by (seller, id); importing the same file twice changes nothing):
 - a product not in the catalogue is created; an existing one gets the file's category, title

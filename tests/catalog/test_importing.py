@@ -1,5 +1,5 @@
 import pytest
-from django.db import models
+from django.utils import timezone
 
 from catalog.importing import import_products
 from catalog.labels import add_label
@@ -146,16 +146,19 @@ def test_products_written_in_bulk_carry_their_ids_times_and_labels(taxonomy, dja
     # New rows go by COPY on PostgreSQL and by bulk_create elsewhere (catalog/bulk.py).
     user = django_user_model.objects.create_user("importer")
     lines = [_line(f"A-{n}", labels=[("Color", "red"), ("Shoe size (cm)", "26.0")]) for n in range(1, 2502)]
+    started = timezone.now()
     result = import_products(jsonl_file(*lines), default_seller="shop-a", user=user)
+    finished = timezone.now()
 
     assert (result.created, result.labels_added) == (2501, 5002)
     products = Product.objects.filter(seller__slug="shop-a")
     assert products.count() == 2501
-    assert not products.filter(models.Q(created_at__isnull=True) | models.Q(updated_at__isnull=True)).exists()
+    # The times auto_now_add / auto_now would have set: the moment of the import.
+    assert products.filter(created_at__range=(started, finished), updated_at__range=(started, finished)).count() == 2501
     labels = ProductLabel.objects.filter(product__seller__slug="shop-a")
-    assert labels.count() == 5002 and set(labels.values_list("source", "created_by", flat=False).distinct()) == {
-        (LabelSource.IMPORT, user.pk)
-    }
+    assert labels.count() == 5002
+    assert labels.filter(created_at__range=(started, finished)).count() == 5002
+    assert set(labels.values_list("source", "created_by").distinct()) == {(LabelSource.IMPORT, user.pk)}
     assert {label.product_id for label in labels} == set(products.values_list("id", flat=True))
     again = import_products(jsonl_file(*lines), default_seller="shop-a")
     assert (again.created, again.unchanged, again.labels_added) == (0, 2501, 0)
