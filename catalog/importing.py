@@ -9,9 +9,12 @@ catalogue.
 2. writing, streaming again in batches of bulk operations (new rows by COPY on PostgreSQL,
    catalog/bulk.py), inside one transaction.
 Memory holds one batch, the checks of up to MEMO_SIZE distinct label pairs and category
-paths, an 8-byte digest per id already seen (to find duplicates; about 100 bytes per line as
-a dict entry, docs/benchmarks.md "Scale") and the ids of changed products (for the signal),
-never the file.
+paths, and 8 bytes per line, never the file: while validating, a digest of each line's
+(seller, id) in arrays (to find duplicate ids once the file is read; as dict entries they took
+about 100 bytes a line, docs/benchmarks.md "Scale"); while writing, the id of each product
+created or changed (for the signal, catalog/signals.py). A file with duplicate ids is then
+refused after a second validating reading, which reports each copy with the line of the first
+and holds a line number per repeated id only.
 
 Semantics (upsert by (seller, id); importing the same file twice changes nothing):
 - a product not in the catalogue is created; an existing one gets the file's category, title
@@ -67,6 +70,10 @@ PRODUCT_KEYS = ("id", "category", "title", "description", "labels", "seller")
 MAX_LINE_BYTES = 8 * 1024 * 1024
 # Bytes read at a time while skipping the rest of a line over MAX_LINE_BYTES.
 SKIP_CHUNK_BYTES = 1024 * 1024
+# The digests of (seller, id) are kept in this many arrays, by their top bits, so that duplicates
+# are found with a set of one array at a time: 2M lines make arrays of about 8,000 digests.
+DIGEST_BUCKETS = 256
+DIGEST_BUCKET_SHIFT = 64 - 8  # _digest is 64 bits; its top 8 choose one of the 256
 
 
 @dataclass
@@ -347,28 +354,57 @@ def import_products(
 
 
 def _validate(file, name, reader, create_sellers, on_progress) -> set:
-    problems = Problems()
-    first_line = {}
-    sellers = set()
     progress = (lambda n: on_progress("validate", n)) if on_progress else None
-    for number, obj in reader.lines(file, problems, progress):
-        row = reader.row(number, obj, problems)
-        # A line with other problems still claims its id, so a later copy is reported too.
-        seller, external_id = obj.get("seller", reader.default_seller), obj.get("id")
-        if isinstance(seller, str | None) and isinstance(external_id, str):
-            key = _digest(seller, external_id)
-            if key in first_line:
-                problems.add(number, "id", f"duplicate id {external_id!r} (first on line {first_line[key]})")
-                continue
-            first_line[key] = number
-        if row is not None:
-            sellers.add(row.seller)
+    digests = [array("Q") for _ in range(DIGEST_BUCKETS)]
+    problems, sellers = _check_lines(file, reader, progress, digests=digests)
+    if repeated := _repeated(digests):
+        # The file is refused. Read it again to report each copy with the line of the first,
+        # in the file's order among the other problems: the first reading kept no line numbers.
+        problems, sellers = _check_lines(file, reader, progress, repeated=repeated)
     if not create_sellers:
         known = set(Seller.objects.filter(slug__in=sellers).values_list("slug", flat=True))
         for slug in sorted(sellers - known):
             problems.add(None, "seller", f"unknown seller {slug!r}")
     problems.raise_if_any(name)
     return sellers
+
+
+def _check_lines(file, reader, progress, digests=None, repeated=frozenset()) -> tuple[Problems, set]:
+    """Check every line: (problems, sellers of the valid lines). The digest of each line's
+    (seller, id) goes to `digests` (DIGEST_BUCKETS arrays, by its top bits); a line whose digest
+    is in `repeated` and came before is a duplicate."""
+    problems, sellers, first_line = Problems(), set(), {}
+    for number, obj in reader.lines(file, problems, progress):
+        row = reader.row(number, obj, problems)
+        # A line with other problems still claims its id, so a later copy is reported too.
+        seller, external_id = obj.get("seller", reader.default_seller), obj.get("id")
+        if isinstance(seller, str | None) and isinstance(external_id, str):
+            key = _digest(seller, external_id)
+            if digests is not None:
+                digests[key >> DIGEST_BUCKET_SHIFT].append(key)
+            if key in repeated:
+                if key in first_line:
+                    problems.add(number, "id", f"duplicate id {external_id!r} (first on line {first_line[key]})")
+                    continue
+                first_line[key] = number
+        if row is not None:
+            sellers.add(row.seller)
+    return problems, sellers
+
+
+def _repeated(digests) -> set:
+    """The digests found more than once; empties `digests`. A set of one bucket at a time (a
+    few thousand digests for millions of lines) instead of one of the whole file."""
+    repeated = set()
+    while digests:
+        bucket = digests.pop()
+        if len(set(bucket)) < len(bucket):
+            seen = set()
+            for key in bucket:
+                if key in seen:
+                    repeated.add(key)
+                seen.add(key)
+    return repeated
 
 
 def _digest(seller, external_id) -> int:
@@ -404,7 +440,7 @@ def _write(file, name, reader, seller_ids, user, result, on_progress):
         changed_ids.extend(_write_batch(batch, seller_ids, reader, user, now, result))
     # The file was valid a moment ago; only a concurrent taxonomy change makes it invalid now.
     problems.raise_if_any(name)
-    send_products_changed(changed_ids)
+    send_products_changed(changed_ids)  # kept as it is until commit: 8 bytes a product
 
 
 def _write_batch(rows, seller_ids, reader, user, now, result) -> list[int]:

@@ -109,6 +109,22 @@ def test_it_sends_products_changed_after_commit(taxonomy, django_capture_on_comm
     assert heard == [sorted(Product.objects.values_list("id", flat=True))]
 
 
+def test_it_sends_many_changed_products_in_several_signals(taxonomy, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 3)
+    monkeypatch.setattr("catalog.signals.SIGNAL_CHUNK", 4)
+    heard = []
+    products_changed.connect(lambda **kwargs: heard.append(kwargs["product_ids"]), weak=False, dispatch_uid="test-heard")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            import_products(jsonl_file(*[_line(f"A-{i}") for i in range(10)]), default_seller="shop-a")
+    finally:
+        products_changed.disconnect(dispatch_uid="test-heard")
+
+    assert [len(ids) for ids in heard] == [4, 4, 2]
+    assert all(ids == sorted(set(ids)) for ids in heard)
+    assert sorted(pk for ids in heard for pk in ids) == sorted(Product.objects.values_list("id", flat=True))
+
+
 def test_it_refuses_invalid_json(taxonomy):
     assert _refused(_line(), '{"id": "A-2", "title": }') == [(2, None, "invalid JSON: Expecting value (column 24)")]
 
@@ -182,6 +198,38 @@ def test_it_refuses_a_line_without_any_seller(taxonomy):
 
 def test_it_refuses_duplicate_ids(taxonomy):
     assert _refused(_line(), _line("A-2"), _line(title="again")) == [(3, "id", "duplicate id 'A-1' (first on line 1)")]
+
+
+def test_it_reports_every_copy_of_every_duplicate_with_its_first_line_in_file_order(taxonomy):
+    problems = _refused(
+        _line(),
+        _line("A-2", category=["Hats"]),  # a line with other problems still claims its id
+        _line("A-1", seller="shop-b"),  # another seller's A-1 is another product
+        "not json",
+        _line(title="again"),
+        _line("A-2"),
+        _line("A-3"),
+        _line(title="a third time"),
+    )
+
+    assert problems == [
+        (2, "category", "unknown category 'Hats'"),
+        (4, None, "invalid JSON: Expecting value (column 1)"),
+        (5, "id", "duplicate id 'A-1' (first on line 1)"),
+        (6, "id", "duplicate id 'A-2' (first on line 2)"),
+        (8, "id", "duplicate id 'A-1' (first on line 1)"),
+    ]
+
+
+def test_it_takes_no_distinct_ids_for_duplicates(taxonomy):
+    # Thousands of ids fill every one of the digest arrays; ids that differ only in their
+    # seller, or in a character, are distinct too.
+    lines = [_line(f"A-{i}", labels=[]) for i in range(3000)]
+    lines += [_line("A-1", seller="shop-b", labels=[]), _line("A-1 ", labels=[]), _line("a-1", labels=[])]
+
+    result = import_products(jsonl_file(*lines), default_seller="shop-a")
+
+    assert result.created == 3003
 
 
 def test_it_refuses_a_file_that_is_not_utf8(taxonomy):
