@@ -100,6 +100,11 @@ class ProductAdmin(TolerantAutocompleteFields, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(label_total=Count("labels"))
 
+    def get_readonly_fields(self, request, obj=None):
+        # A product never moves to another seller (as in the API): its suggestions are the
+        # seller's too (catalog.Suggestion.seller).
+        return ("seller",) if obj is not None else ()
+
     @admin.display(description=_("labels"), ordering="label_total")
     def label_count(self, product):
         return product.label_total

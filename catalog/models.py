@@ -97,6 +97,12 @@ class Suggestion(models.Model):
     """A label the model suggests for a product; one row per (product, label)."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="suggestions")
+    # The product's seller, copied (products never move to another seller: the API refuses it,
+    # the admin shows it read-only), so that a seller's queue is one range of the
+    # seller-led indexes below. Through the product join, a seller with 2% of the catalogue
+    # read 40,000 index entries to fill a page (docs/benchmarks.md, "Scale"). Set by save()
+    # from the product; bulk writers set it themselves (ml/suggestions.py).
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+", db_index=False)
     value = models.ForeignKey("taxonomy.AttributeValue", on_delete=models.CASCADE, related_name="suggestions")
     model_version = models.ForeignKey("ml.ModelVersion", on_delete=models.PROTECT, related_name="suggestions")
     score = models.FloatField()
@@ -115,13 +121,23 @@ class Suggestion(models.Model):
         indexes = [
             models.Index(fields=["status", "product"]),
             models.Index(fields=["product", "status"]),
-            # The review queue reads suggestions in these two orders (frontend/queue.py).
+            # The review queue reads suggestions in these two orders (frontend/queue.py): a
+            # seller's own, and staff's across every seller.
+            models.Index(
+                F("seller"), F("status"), Abs(F("score") - F("threshold")), F("id"), name="suggestion_seller_margin"
+            ),
+            models.Index(F("seller"), F("status"), F("score").desc(), F("id"), name="suggestion_seller_confidence"),
             models.Index(F("status"), Abs(F("score") - F("threshold")), F("id"), name="suggestion_margin"),
             models.Index(F("status"), F("score").desc(), F("id"), name="suggestion_confidence"),
         ]
 
     def __str__(self):
         return f"{self.product}: {self.value} ({self.score:.2f}, {self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.seller_id is None and self.product_id is not None:
+            self.seller_id = Product.objects.values_list("seller_id", flat=True).get(pk=self.product_id)
+        super().save(*args, **kwargs)
 
     @property
     def margin(self) -> float:
@@ -169,6 +185,25 @@ class Decision(models.Model):
         verbose_name = _("review decision")
         verbose_name_plural = _("review decisions")
         ordering = ["-created_at", "-id"]
+        # A seller's newest actions (undo: catalog/review.py `_undoable`).
+        indexes = [models.Index(F("user"), F("created_at").desc(), name="decision_user_recent")]
 
     def __str__(self):
         return f"{self.action} {self.suggestion}"
+
+
+class CatalogueSummary(models.Model):
+    """The staff overview's figures as they were at `computed_at` (catalog/overview.py): counts
+    per status, acceptance per attribute and per version, completeness per category. Written
+    in the background; the newest row is the current one, older ones are deleted."""
+
+    computed_at = models.DateTimeField(db_index=True)
+    seconds = models.FloatField(help_text="How long computing the figures took.")
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name = _("catalogue summary")
+        verbose_name_plural = _("catalogue summaries")
+
+    def __str__(self):
+        return f"overview of {self.computed_at:%Y-%m-%d %H:%M}"

@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "train-after-enough-decisions": {"task": "ml.tasks.train_if_enough_decisions", "schedule": 300.0},
     # Messages the broker could not take when they were sent (ml/outbox.py), sent again soon.
     "send-unsent-tasks": {"task": "ml.tasks.send_unsent", "schedule": 30.0},
+    # The staff overview's figures (catalog/overview.py): they read the whole catalogue.
+    "refresh-catalogue-overview": {
+        "task": "catalog.tasks.refresh_overview",
+        "schedule": float(env_int("ZOKUSEI_OVERVIEW_REFRESH_SECONDS", 600, minimum=10)),
+    },
 }
 # Long tasks: a crashed worker's task goes back to the queue; no worker hoards tasks.
 CELERY_TASK_ACKS_LATE = True

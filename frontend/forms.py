@@ -1,6 +1,7 @@
 """Forms of the web UI: queue filters, review actions, training options."""
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_staff_member
@@ -9,6 +10,7 @@ from catalog.models import Seller, SuggestionStatus
 from ml.runs import parameter_problems
 from ml.xmc.config import USER_BOUNDS
 from taxonomy.models import Attribute, Category
+from taxonomy.names import PATH_SEPARATOR
 
 from .queue import QueueFilters
 
@@ -67,6 +69,60 @@ class QueueFilterForm(forms.Form):
             search=data.get("q") or "",
             seller_id=data["seller"].pk if data.get("seller") else None,
         )
+
+
+# A marketplace's taxonomy has thousands of categories and attributes (the paper's: 7,333 and
+# 1,300); listing them all made the queue page a megabyte and most of its time
+# (docs/benchmarks.md, "Scale"). Up to these many, every one is listed; beyond, the category
+# list is a drill-down (the top level, then the chosen category's ancestors and children:
+# choose again to go deeper) and the attribute list holds those allowed in the chosen
+# category's subtree, or none until a category is chosen.
+CATEGORY_CHOICES_LIMIT = 300
+ATTRIBUTE_CHOICES_LIMIT = 200
+
+
+def category_choices(chosen) -> list[tuple]:
+    """The queue filter's category options (value, label), "All categories" first."""
+    categories = Category.objects.only("id", "path_key")
+    if categories.count() > CATEGORY_CHOICES_LIMIT:
+        shown = Q(depth=0)
+        if chosen is not None:
+            ancestors = [PATH_SEPARATOR.join(chosen.path[:length]) for length in range(1, len(chosen.path) + 1)]
+            shown |= Q(path_key__in=ancestors) | Q(parent_id=chosen.pk)
+        categories = categories.filter(shown)
+    # Sorted bytewise, as the admin's tree: a linguistic collation would interleave subtrees.
+    listed = sorted(categories, key=lambda category: category.path_key)
+    return [("", _("All categories"))] + [(category.pk, " › ".join(category.path)) for category in listed]
+
+
+def attribute_choices(category, chosen_id) -> tuple[list[tuple], bool]:
+    """The attribute options (value, label), "All attributes" first, and whether some were
+    left out until a (narrower) category is chosen. The chosen attribute is always listed."""
+    attributes = Attribute.objects.all()
+    if category is not None:
+        ancestors = [PATH_SEPARATOR.join(category.path[:length]) for length in range(1, len(category.path) + 1)]
+        in_scope = Q(assignments__category__path_key__in=ancestors) | Q(
+            assignments__category__path_key__startswith=category.path_key + PATH_SEPARATOR
+        )
+        attributes = attributes.filter(in_scope).distinct()
+    listed = list(attributes.order_by("name", "id").values_list("pk", "name")[: ATTRIBUTE_CHOICES_LIMIT + 1])
+    left_out = len(listed) > ATTRIBUTE_CHOICES_LIMIT
+    if left_out:
+        listed = []
+    if chosen_id and chosen_id not in {pk for pk, _name in listed}:
+        listed += list(Attribute.objects.filter(pk=chosen_id).values_list("pk", "name"))
+    return [("", _("All attributes"))] + listed, left_out
+
+
+def limit_taxonomy_choices(filter_form, filters, *forms_with_attribute) -> None:
+    """Give the queue's forms their bounded category and attribute lists (for display; what
+    they accept is unchanged)."""
+    filter_form.fields["category"].widget.choices = category_choices(filters.category)
+    choices, left_out = attribute_choices(filters.category, filters.attribute_id)
+    for form in (filter_form, *forms_with_attribute):
+        form.fields["attribute"].widget.choices = choices
+        if left_out:
+            form.fields["attribute"].help_text = _("Choose a category to list its attributes.")
 
 
 class AcceptAboveForm(forms.Form):

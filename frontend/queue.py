@@ -8,7 +8,8 @@ suggestions are read in that order, so the queue reads suggestion rows in index 
 chunk at a time, and keeps the first occurrence of each product until the page is full:
 the work grows with the page number, not with the size of the catalogue. One extra product
 tells whether a next page exists. The totals (products and suggestions matching the filter)
-are one COUNT over the matching suggestions, through the same indexes.
+are counted through the same indexes up to a cap (`totals`), so that a large seller's page
+does not count a million rows.
 
 Each row shows its product's most relevant matching suggestion for the sort (closest to its
 cut-off, or highest score) and how many more there are: one query for the page's summaries
@@ -45,6 +46,9 @@ class QueueFilters:
     status: str = SuggestionStatus.PENDING
     search: str = ""
     seller_id: int | None = None  # staff only: ignored for anyone else (queue_page)
+    # The products the category and search match, once looked up for this request, when they
+    # are few (`_product_condition`); not a filter anyone sets.
+    probed: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -59,12 +63,16 @@ class QueuePage:
         return self.number > 1
 
 
+def _chosen_seller(user, filters: QueueFilters) -> int | None:
+    return filters.seller_id if filters.seller_id and is_staff_member(user) else None
+
+
 def _matching_suggestions(user, filters: QueueFilters):
     suggestions = visible_suggestions(user)
-    if filters.seller_id and is_staff_member(user):
+    if _chosen_seller(user, filters):
         # A seller's own queue is their products already; a seller id from a seller is
         # ignored, so the answer says nothing about other sellers.
-        suggestions = suggestions.filter(product__seller_id=filters.seller_id)
+        suggestions = suggestions.filter(seller_id=filters.seller_id)
     if filters.status:
         suggestions = suggestions.filter(status=filters.status)
     if filters.attribute_id:
@@ -79,14 +87,37 @@ def _matching_suggestions(user, filters: QueueFilters):
 def matching_suggestions(user, filters: QueueFilters):
     """Every suggestion the queue's filter matches, on any page: what "accept ≥ X across this
     filter" acts on (catalog.review.accept_across) and what the totals count."""
-    return _matching_suggestions(user, filters).filter(_product_filter(filters, prefix="product__"))
+    return _matching_suggestions(user, filters).filter(_product_condition(user, filters, prefix="product__"))
+
+
+# The totals are counted up to these many; beyond, the page says "at least" (docs/benchmarks.md
+# "Scale": counting a large seller's million pending suggestions took 1.2-1.5 s a page, while
+# counting up to a cap reads at most that many index entries).
+TOTAL_PRODUCTS_CAP = 1_000
+TOTAL_SUGGESTIONS_CAP = 1_000
 
 
 def totals(user, filters: QueueFilters) -> dict:
-    """{"products": n, "suggestions": n} matching the filter."""
-    return matching_suggestions(user, filters).aggregate(
-        suggestions=Count("id"), products=Count("product_id", distinct=True)
+    """{"products": n, "suggestions": n, "products_capped": bool, "suggestions_capped": bool}
+    matching the filter: exact up to the caps, else the cap itself with `*_capped` set."""
+    matching = matching_suggestions(user, filters).order_by()
+    suggestions = matching.values("id")[: TOTAL_SUGGESTIONS_CAP + 1].count()
+    # Products first, each with an EXISTS on its suggestions: a DISTINCT over the suggestions
+    # lets PostgreSQL walk every product id in order to stop at the cap.
+    products = visible_products(user)
+    if seller_id := _chosen_seller(user, filters):
+        products = products.filter(seller_id=seller_id)
+    having = _matching_suggestions(user, filters).filter(product_id=OuterRef("pk"))
+    products = (
+        products.filter(_product_condition(user, filters)).filter(Exists(having)).order_by().values("id")
+        [: TOTAL_PRODUCTS_CAP + 1].count()
     )
+    return {
+        "products": min(products, TOTAL_PRODUCTS_CAP),
+        "products_capped": products > TOTAL_PRODUCTS_CAP,
+        "suggestions": min(suggestions, TOTAL_SUGGESTIONS_CAP),
+        "suggestions_capped": suggestions > TOTAL_SUGGESTIONS_CAP,
+    }
 
 
 def _sort_key(sort):
@@ -94,6 +125,34 @@ def _sort_key(sort):
     if sort == "confident" or sort == "newest":
         return F("score"), False
     return Abs(F("score") - F("threshold")), True
+
+
+# A category or search that matches at most this many of the user's products is applied as
+# the list of those products, found first through the category and trigram indexes; one that
+# matches more, as a condition on the product joined to each suggestion. PostgreSQL cannot tell
+# the two apart (a title's words are not in its statistics): it walked a large seller's whole
+# queue order, 630,000 suggestions and 3.5 s, to find a search's few products
+# (docs/benchmarks.md, "Scale"). A filter that matches many products finds them at once in
+# that walk.
+PRODUCT_PROBE = 1_000
+
+
+def _product_condition(user, filters: QueueFilters, prefix=""):
+    """The category and search as a condition on products (prefix "") or on suggestions
+    (prefix "product__"): the matching products' ids where they are few, else the filter."""
+    condition = _product_filter(filters)
+    if not condition:
+        return condition
+    if "ids" not in filters.probed:
+        products = visible_products(user)
+        if seller_id := _chosen_seller(user, filters):
+            products = products.filter(seller_id=seller_id)
+        ids = list(products.filter(condition).order_by().values_list("id", flat=True)[: PRODUCT_PROBE + 1])
+        filters.probed["ids"] = ids if len(ids) <= PRODUCT_PROBE else None
+    ids = filters.probed["ids"]
+    if ids is None:
+        return _product_filter(filters, prefix)
+    return Q(**{"id__in" if not prefix else "product_id__in": ids})
 
 
 def _product_filter(filters: QueueFilters, prefix=""):
@@ -163,7 +222,7 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
     suggestions = _matching_suggestions(user, filters)
     if filters.sort != "newest":
         ranked = _products_in_order(
-            suggestions.filter(_product_filter(filters, prefix="product__")), filters.sort, offset + size + 1
+            suggestions.filter(_product_condition(user, filters, prefix="product__")), filters.sort, offset + size + 1
         )
         ids = ranked[offset : offset + size]
         keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids), filters.sort)}
@@ -173,7 +232,7 @@ def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SI
         matching = suggestions.filter(product_id=OuterRef("pk"))
         products = (
             visible_products(user)
-            .filter(_product_filter(filters))
+            .filter(_product_condition(user, filters))
             .filter(Exists(matching))
             .order_by("-id")
             .values_list("id", flat=True)

@@ -35,6 +35,7 @@ pages = [
     path("products/<int:pk>/undo/", review.undo, name="undo"),
     # Staff.
     path("staff/", staff.overview, name="overview"),
+    path("staff/overview/refresh/", staff.refresh_overview, name="refresh_overview"),
     path("staff/runs/", staff.runs, name="runs"),
     path("staff/runs/start/", staff.start_run, name="start_run"),
     path("staff/runs/<int:pk>/", staff.run_detail, name="run"),

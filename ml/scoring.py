@@ -74,7 +74,7 @@ def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) ->
     version = ModelVersion.objects.filter(pk=version_id, is_active=True).first()
     if version is None:
         return 0  # a newer version became active; its own catalogue scoring covers these
-    products = list(Product.objects.filter(pk__in=product_ids).only("pk", "category_id", "title", "description"))
+    products = list(Product.objects.filter(pk__in=product_ids).only("pk", "seller_id", "category_id", "title", "description"))
     if not products:
         return 0
     paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))

@@ -63,7 +63,7 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
                 if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in decided:
                     rows.append(
                         Suggestion(
-                            product_id=product.pk, value_id=value_id, model_version=version,
+                            product_id=product.pk, seller_id=product.seller_id, value_id=value_id, model_version=version,
                             score=score, threshold=threshold, status=SuggestionStatus.PENDING,
                         )
                     )

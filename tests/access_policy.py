@@ -312,6 +312,7 @@ POLICIES = {
     "frontend:undo": seller_a_object(kwargs=_pk("product_a")),
     # Staff pages.
     "frontend:overview": staff_only(),
+    "frontend:refresh_overview": staff_only(),
     "frontend:runs": staff_only(),
     "frontend:start_run": staff_only(),
     "frontend:run": staff_only(kwargs=_pk("run")),

@@ -22,7 +22,7 @@ from accounts.roles import is_staff_member
 from catalog import review
 from catalog.models import SuggestionStatus
 
-from ..forms import AcceptAcrossForm, QueueFilterForm
+from ..forms import AcceptAcrossForm, QueueFilterForm, limit_taxonomy_choices
 from ..queue import matching_suggestions, queue_page, totals
 
 STATUS_HEADINGS = {
@@ -68,6 +68,8 @@ def queue(request):
     page = queue_page(request.user, filters, _page_number(request))
     params = request.GET.copy()
     params.pop("page", None)
+    across_form = AcceptAcrossForm(initial={"attribute": filters.attribute_id})
+    limit_taxonomy_choices(form, filters, across_form)
     return render(
         request,
         "frontend/queue.html",
@@ -78,7 +80,7 @@ def queue(request):
             "heading": heading(form),
             "totals": totals(request.user, filters),
             "reviewed_today": review.reviewed_today(request.user),
-            "across_form": AcceptAcrossForm(initial={"attribute": filters.attribute_id}),
+            "across_form": across_form,
             "show_seller": is_staff_member(request.user),
             "pending": filters.status == SuggestionStatus.PENDING,
         },

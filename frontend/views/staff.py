@@ -3,6 +3,7 @@
 State changes go through the ML app's domain functions (ml.runs, ml.versions); their
 ValidationError / PermissionDenied messages are shown to the user as they are.
 """
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -11,15 +12,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.overview import current_overview
 from ml import runs as ml_runs
 from ml import versions as ml_versions
 from ml.models import ModelVersion, TrainingRun
+from ml.outbox import send_on_commit
 from ml.scoring import scoring_progress
 
 from ..figures import evaluation_tables, loss_chart, side_by_side
 from ..forms import StartRunForm
 from ..labels import RUN_STAGE, RUN_STATUS, run_error
-from ..overview import catalogue_overview
 from .access import staff_required
 
 RUNS_PER_PAGE = 50
@@ -217,4 +219,19 @@ def roll_back(request):
 @staff_required
 @require_GET
 def overview(request):
-    return render(request, "frontend/overview.html", catalogue_overview())
+    summary = current_overview()
+    return render(request, "frontend/overview.html", {
+        **summary.figures,
+        "computed_at": summary.computed_at,
+        "seconds": summary.seconds,
+        "refresh_minutes": round(settings.CELERY_BEAT_SCHEDULE["refresh-catalogue-overview"]["schedule"] / 60),
+    })
+
+
+@staff_required
+@require_POST
+def refresh_overview(request):
+    """Recompute the overview's figures now, in the background (they read the whole catalogue)."""
+    send_on_commit("catalog.tasks.refresh_overview")
+    messages.success(request, _("The figures are being recomputed; reload this page in a moment."))
+    return redirect("frontend:overview")

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from catalog import review
 from catalog.models import SuggestionStatus
-from frontend.queue import QueueFilters, next_product_id, queue_page
+from frontend.queue import QueueFilters, next_product_id, queue_page, totals
 
 from .conftest import make_product, suggest
 
@@ -45,8 +45,10 @@ def test_it_summarises_each_product(alice, shelf):
     assert row["count"] == 2 and row["confidence"] == 0.90 and row["uncertainty"] == pytest.approx(0.02)
 
 
+@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
 @pytest.mark.parametrize("sort", ["uncertain", "confident", "newest"])
-def test_it_filters(alice, shelf, taxonomy, sort):
+def test_it_filters(alice, shelf, taxonomy, sort, probe, monkeypatch):
+    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
     def only(**kwargs):
         return sorted(ids(queue_page(alice, QueueFilters(sort=sort, **kwargs))))
 
@@ -226,3 +228,71 @@ def test_the_product_page_shows_each_score_against_its_cut_off(client, alice, sh
     client.force_login(alice)
     page = client.get(reverse("frontend:product", args=[shelf["boot"].pk])).content.decode()
     assert "0.75</span>" in page and "/ 0.18</span>" in page
+
+
+def _options(html, select_id):
+    import re
+
+    select = re.search(rf'<select name="\w+" id="{select_id}">(.*?)</select>', html, re.S).group(1)
+    return [label for _value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)]
+
+
+def test_a_large_taxonomy_is_listed_as_a_drill_down_and_the_chosen_categorys_attributes(
+    client, alice, shelf, taxonomy, monkeypatch
+):
+    monkeypatch.setattr("frontend.forms.CATEGORY_CHOICES_LIMIT", 3)  # the taxonomy has 5 categories
+    monkeypatch.setattr("frontend.forms.ATTRIBUTE_CHOICES_LIMIT", 3)  # and 4 attributes
+    client.force_login(alice)
+
+    page = client.get(reverse("frontend:queue")).content.decode()
+    assert _options(page, "id_category") == ["All categories", "Shoes", "TVs"]
+    assert _options(page, "id_attribute") == ["All attributes"]
+    assert "Choose a category to list its attributes." in page
+
+    men = taxonomy.category("Shoes", "Men's shoes")
+    page = client.get(reverse("frontend:queue"), {"category": men.pk}).content.decode()
+    assert _options(page, "id_category") == [
+        "All categories", "Shoes", "Shoes › Men&#x27;s shoes", "Shoes › Men&#x27;s shoes › Sneakers", "TVs",
+    ]
+    # Inherited from Shoes, and allowed further down (Sneakers); not Women's shoes' Material.
+    assert _options(page, "id_attribute") == ["All attributes", "Color", "Shoe size (cm)"]
+
+
+def test_a_category_or_attribute_left_out_of_the_lists_still_filters(client, alice, shelf, taxonomy, monkeypatch):
+    monkeypatch.setattr("frontend.forms.CATEGORY_CHOICES_LIMIT", 3)
+    monkeypatch.setattr("frontend.forms.ATTRIBUTE_CHOICES_LIMIT", 0)
+    client.force_login(alice)
+    women = taxonomy.category("Shoes", "Women's shoes")
+    leather = taxonomy.value("Material", "leather")
+
+    page = client.get(reverse("frontend:queue"), {"category": women.pk, "attribute": leather.attribute_id})
+
+    assert [row["product"].external_id for row in page.context["page"].rows] == ["p3"]
+    assert _options(page.content.decode(), "id_attribute") == ["All attributes", "Material"]
+
+
+@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
+def test_totals_count_what_the_filter_matches(alice, shelf, taxonomy, probe, monkeypatch):
+    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
+    men = taxonomy.category("Shoes", "Men's shoes")
+
+    assert totals(alice, QueueFilters()) == {
+        "products": 3, "products_capped": False, "suggestions": 4, "suggestions_capped": False,
+    }
+    assert totals(alice, QueueFilters(category=men)) == {
+        "products": 2, "products_capped": False, "suggestions": 3, "suggestions_capped": False,
+    }
+    assert totals(alice, QueueFilters(search="LEATHER"))["products"] == 1
+    assert totals(alice, QueueFilters(search="nothing like it"))["products"] == 0
+
+
+def test_totals_say_at_least_the_cap_beyond_it(client, alice, shelf, monkeypatch):
+    monkeypatch.setattr("frontend.queue.TOTAL_PRODUCTS_CAP", 2)
+    monkeypatch.setattr("frontend.queue.TOTAL_SUGGESTIONS_CAP", 3)
+
+    assert totals(alice, QueueFilters()) == {
+        "products": 2, "products_capped": True, "suggestions": 3, "suggestions_capped": True,
+    }
+    client.force_login(alice)
+    page = client.get(reverse("frontend:queue")).content.decode()
+    assert "at least 2 products" in page and "at least 3 suggestions" in page

@@ -1,15 +1,37 @@
 """The staff catalogue overview: counts, acceptance rates, completeness per category.
 
-Each figure is one aggregate query (GROUP BY in the database), never a loop over products.
+Each figure is one aggregate query (GROUP BY in the database), never a loop over products;
+but over a marketplace's catalogue they read every product, label, suggestion and decision
+(12 s at 1M products, docs/benchmarks.md "Scale"). So they are computed in the background
+(`refresh_overview`: the beat task catalog.tasks.refresh_overview, every
+ZOKUSEI_OVERVIEW_REFRESH_SECONDS, or staff's "recompute now") and stored as one
+CatalogueSummary row, which the page reads (`current_overview`). The page says how old they
+are. Only a catalogue that has never been summarised is computed during the request.
 """
+import time
 from collections import defaultdict
 
+from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from catalog.models import Decision, DecisionAction, Product, ProductLabel, Suggestion, SuggestionStatus
+from catalog.models import (
+    CatalogueSummary,
+    Decision,
+    DecisionAction,
+    Product,
+    ProductLabel,
+    Suggestion,
+    SuggestionStatus,
+)
 from taxonomy.models import Category
 from taxonomy.names import split_path_key
 from taxonomy.relevance import relevance_index
+
+# Rows the page shows of the per-attribute and per-category tables: those with the most
+# decisions, and the least complete categories (the most products first among equals). A
+# marketplace has thousands of each; the page states how many there are in all.
+ROWS_SHOWN = 100
 
 
 def _rate(part, whole):
@@ -60,20 +82,45 @@ def completeness_rows():
                 "rate": _rate(have, possible),
             }
         )
-    return sorted(rows, key=lambda row: row["category"])
+    # Least complete first (no relevant attribute: last), the most products first among equals.
+    return sorted(rows, key=lambda row: (row["rate"] is None, row["rate"] or 0.0, -row["products"], row["category"]))
 
 
-def catalogue_overview() -> dict:
+def compute_overview() -> dict:
+    """Every figure of the overview, as JSON-ready data."""
     by_status = dict(Suggestion.objects.values_list("status").annotate(n=Count("id")).order_by())
     attribute_names = dict(
         Decision.objects.standing().values_list("suggestion__value__attribute_id", "suggestion__value__attribute__name").distinct()
     )
+    by_attribute = acceptance_rows("suggestion__value__attribute_id", lambda pk: attribute_names.get(pk, pk))
+    by_attribute.sort(key=lambda row: (-row["total"], str(row["label"])))
+    completeness = completeness_rows()
     return {
         "product_count": Product.objects.count(),
         "labelled_count": Product.objects.filter(labels__isnull=False).distinct().count(),
         "suggestions": {status: by_status.get(status, 0) for status in SuggestionStatus.values},
         "suggestion_total": sum(by_status.values()),
-        "by_attribute": acceptance_rows("suggestion__value__attribute_id", lambda pk: attribute_names.get(pk, pk)),
+        "by_attribute": by_attribute[:ROWS_SHOWN],
+        "attribute_total": len(by_attribute),
         "by_version": acceptance_rows("model_version_id", lambda pk: pk),
-        "completeness": completeness_rows(),
+        "completeness": completeness[:ROWS_SHOWN],
+        "category_total": len(completeness),
     }
+
+
+def refresh_overview() -> CatalogueSummary:
+    """Compute the overview and keep it as the current one. Safe to run twice at once: each
+    run stores its own row and the newest stays."""
+    started = time.monotonic()
+    figures = compute_overview()
+    with transaction.atomic():
+        summary = CatalogueSummary.objects.create(
+            computed_at=timezone.now(), seconds=round(time.monotonic() - started, 3), figures=figures
+        )
+        CatalogueSummary.objects.filter(computed_at__lt=summary.computed_at).delete()
+    return summary
+
+
+def current_overview() -> CatalogueSummary:
+    """The newest stored overview; computed now if there has never been one."""
+    return CatalogueSummary.objects.order_by("-computed_at", "-pk").first() or refresh_overview()

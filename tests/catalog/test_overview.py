@@ -1,0 +1,60 @@
+"""The staff overview's figures are computed in the background and stored (catalog/overview.py):
+the page reads the newest summary and says how old it is."""
+import pytest
+from django.urls import reverse
+
+from catalog import overview, review
+from catalog.models import CatalogueSummary
+from catalog.tasks import refresh_overview
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_page_shows_the_stored_figures_until_they_are_recomputed(client, staff, sneaker_suggestions):
+    client.force_login(staff)
+    first = client.get(reverse("frontend:overview"))
+    assert first.context["suggestions"]["accepted"] == 0
+    assert "Figures as of" in first.content.decode()
+
+    review.accept(staff, sneaker_suggestions["red"].pk)
+    assert client.get(reverse("frontend:overview")).context["suggestions"]["accepted"] == 0  # the stored ones
+
+    refresh_overview()
+    assert client.get(reverse("frontend:overview")).context["suggestions"]["accepted"] == 1
+
+
+def test_a_refresh_keeps_only_the_newest_summary_and_is_safe_twice(sneaker_suggestions):
+    first = overview.refresh_overview()
+    second = overview.refresh_overview()
+
+    assert list(CatalogueSummary.objects.values_list("pk", flat=True)) == [second.pk]
+    assert first.figures == second.figures and second.seconds >= 0
+    assert overview.current_overview() == second
+
+
+def test_staff_ask_for_a_recomputation_which_runs_in_the_background(
+    client, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr("catalog.tasks.refresh_overview.delay", lambda: sent.append("refresh"))
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("frontend:refresh_overview"))
+
+    assert response.status_code == 302 and response.url == reverse("frontend:overview")
+    assert sent == ["refresh"]
+    assert CatalogueSummary.objects.count() == 0  # nothing computed in the request
+
+
+def test_long_tables_show_their_first_rows_and_say_how_many_there_are(client, staff, sneaker_suggestions, bobs_tv,
+                                                                      monkeypatch):
+    monkeypatch.setattr("catalog.overview.ROWS_SHOWN", 1)
+    review.accept(staff, sneaker_suggestions["red"].pk)  # the sneaker has a value now; the TV none
+    client.force_login(staff)
+
+    page = client.get(reverse("frontend:overview"))
+
+    assert [row["category"] for row in page.context["completeness"]] == ["TVs"]
+    assert page.context["category_total"] == 2
+    assert "The 1 least complete categories, of 2 with products." in page.content.decode()
