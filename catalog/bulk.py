@@ -84,3 +84,18 @@ def insert_labels(rows: list[tuple]) -> None:
         with cursor.cursor.copy(f"COPY {table} ({', '.join((*LABEL_COLUMNS, 'created_at'))}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row, now))
+
+
+# Rows an import must have written before it refreshes the planner's statistics.
+ANALYZE_AFTER_ROWS = 50_000
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE the tables a large import wrote (PostgreSQL; a sample, about a second at any
+    size). Until autovacuum gets to a table that grew by millions of rows, PostgreSQL plans
+    with no statistics: after a 2M-product import a training snapshot read all 8.8M labels
+    for every batch of 2,000 products (581 s instead of about 60, docs/benchmarks.md "Scale")."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Product._meta.db_table}, {ProductLabel._meta.db_table}")
+

@@ -44,6 +44,7 @@ from taxonomy.names import normalize_name, path_key
 from taxonomy.problems import FileRefused, Problem, Problems, unknown_key
 from taxonomy.relevance import relevance_index
 
+from . import bulk
 from .bulk import existing_products, insert_labels, insert_products
 from .csvfiles import csv_records, not_utf8
 from .limits import (
@@ -350,6 +351,8 @@ def import_products(
         # read and our insert; the whole file was rolled back and can simply be sent again.
         reason = "another import or edit wrote some of these products at the same time; nothing was imported, try again"
         raise FileRefused(name, [Problem(None, None, reason)], 1) from None
+    if result.created + result.updated + result.labels_added + result.labels_removed >= bulk.ANALYZE_AFTER_ROWS:
+        bulk.refresh_planner_statistics()
     return result
 
 

@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from catalog import bulk
 from catalog.importing import import_products
 from catalog.labels import add_label
 from catalog.models import LabelSource, Product, ProductLabel, Seller
@@ -288,3 +289,16 @@ def test_it_refuses_cleanly_when_a_concurrent_writer_wins(taxonomy, monkeypatch)
     with pytest.raises(FileRefused, match="nothing was imported"):
         import_products(jsonl_file(_line()), default_seller="shop-a")
     assert not Seller.objects.exists()
+
+
+@pytest.mark.parametrize("threshold, refreshed", [(4, True), (5, False)])
+def test_a_large_import_refreshes_the_planners_statistics(taxonomy, monkeypatch, threshold, refreshed):
+    # Two products and two labels written: 4 rows.
+    monkeypatch.setattr("catalog.bulk.ANALYZE_AFTER_ROWS", threshold)
+    calls = []
+    real = bulk.refresh_planner_statistics
+    monkeypatch.setattr("catalog.bulk.refresh_planner_statistics", lambda: (calls.append(1), real()))
+
+    import_products(jsonl_file(_line("A-1"), _line("A-2")), default_seller="shop-a")
+
+    assert bool(calls) is refreshed  # and ANALYZE itself runs where the database is PostgreSQL
