@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -152,6 +153,65 @@ def read_failures(prefix: str) -> list[str]:
         return [f"{row['Name']}: {row['Error']} ({row['Occurrences']}×)" for row in csv.DictReader(file)]
 
 
+class LockWaits:
+    """Samples, every `interval` s while the load runs, the database's sessions waiting for a
+    lock (pg_stat_activity): how often anyone waited, the longest wait seen, and what waited."""
+
+    def __init__(self, url: str, interval: float = 0.1):
+        self.url, self.interval = url, interval
+        self.samples = self.waiting_samples = 0
+        self.longest_ms = 0.0
+        self.statements: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            while not self._stop.wait(self.interval):
+                rows = connection.execute(
+                    # The statement's start and its end (the WHERE and any FOR UPDATE say whose it is).
+                    "SELECT extract(epoch FROM now() - query_start) * 1000, left(query, 40) || ' … ' || right(query, 90) "
+                    "FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ).fetchall()
+                self.samples += 1
+                self.waiting_samples += bool(rows)
+                for waited_ms, query in rows:
+                    self.longest_ms = max(self.longest_ms, float(waited_ms))
+                    self.statements[query] = self.statements.get(query, 0) + 1
+
+
+def start_rescoring(model: str, environment: dict, work: Path) -> subprocess.Popen:
+    """A Celery worker on the inference queue, then the model registered and activated: the
+    catalogue's re-score runs while the reviewers work (`--while-rescoring`)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
+         "--concurrency", "1", "-n", "bench-rescore@%h"],
+        cwd=ROOT, env=environment, start_new_session=True, stdout=open(work / "worker.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
+    subprocess.run([sys.executable, "manage.py", "register_model", str(Path(model).resolve()), "--activate"],
+                   cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
+    return worker
+
+
+def rescored(url: str) -> tuple[int, int]:
+    """(chunks of the newest version scored, products in them)."""
+    with psycopg.connect(url) as connection:
+        return connection.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM ml_scoringchunk WHERE done_at IS NOT NULL "
+            "AND version_id = (SELECT max(id) FROM ml_modelversion)"
+        ).fetchone()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="zk_bench_review", help="made by bench/load_review_data.py")
@@ -164,6 +224,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", metavar="FOLDER", help="keep Locust's CSV files and gunicorn's log here")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here as JSON")
+    parser.add_argument("--while-rescoring", metavar="MODEL_DIR",
+                        help="activate this model (ml.xmc folder) first, so that a Celery worker re-scores the "
+                             "catalogue on the inference queue while the reviewers work (needs CELERY_BROKER_URL)")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -187,6 +250,7 @@ def main(argv=None):
         "DATABASE_CONN_MAX_AGE": "60",
         "ZOKUSEI_VAR_DIR": str(work / "var"),
     }
+    worker = None
     gunicorn_log = open(work / "gunicorn.log", "w")
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -196,18 +260,25 @@ def main(argv=None):
     )
     try:
         wait_until_up(base, server)
+        if args.while_rescoring:
+            worker = start_rescoring(args.while_rescoring, environment, work)
         load_before = os.getloadavg()
         started = time.monotonic()
-        locust = subprocess.run(
+        lock_waits = LockWaits(url)
+        with lock_waits:
+            locust = subprocess.run(
             [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "locustfile.py"),
              "--headless", "--host", base, "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
              "--run-time", f"{args.run_time}s", "--csv", str(work / "locust"), "--only-summary",
              "--loglevel", "WARNING", "--stop-timeout", "10"],
             cwd=ROOT, env={**os.environ, "ZOKUSEI_LOAD_PLAN": str(plan)}, capture_output=True, text=True,
-        )
+            )
         seconds = time.monotonic() - started
         load_after = os.getloadavg()
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)
@@ -233,6 +304,14 @@ def main(argv=None):
     for line in failures[:20]:
         print(f"failure: {line}")
     missed = [row["name"] for row in stats if row["goal_ms"] is not None and row["p95_ms"] > row["goal_ms"]]
+    print(f"lock waits: {lock_waits.waiting_samples} of {lock_waits.samples} samples (every "
+          f"{lock_waits.interval * 1000:.0f} ms) saw a session of this database waiting for a lock; longest wait "
+          f"seen {lock_waits.longest_ms:.0f} ms")
+    for query, count in sorted(lock_waits.statements.items(), key=lambda item: -item[1])[:5]:
+        print(f"  waiting ({count}×): {query}")
+    if args.while_rescoring:
+        chunks, products = rescored(url)
+        print(f"re-score meanwhile: {chunks} chunks, {products:,} products scored by the worker")
     requests = sum(row["requests"] for row in stats)
     print(f"{requests} requests ({requests / seconds:.1f}/s), {total_failures} failed; "
           f"{len(missed)} of {sum(row['goal_ms'] is not None for row in stats)} goals not met")
