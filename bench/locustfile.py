@@ -58,7 +58,12 @@ def _correction_for(page: str, product_id: str, suggestion_id: str) -> dict | No
     listed = re.search(r'name="value_name"[^>]*list="(values-\d+)"', form)
     if listed:
         datalist = re.search(rf'<datalist id="{listed.group(1)}">(.*?)</datalist>', page, re.S)
-        names = re.findall(r'<option value="([^"]+)">', datalist.group(1)) if datalist else []
+        # Options are a value with its aliases as text, or an alias with its value as text:
+        # leave out the suggested value itself and its aliases (that is no correction).
+        card = re.search(rf'id="s-{suggestion_id}".*?<span class="value">([^<]*)', page, re.S)
+        own = card.group(1).strip() if card else None
+        options = re.findall(r'<option value="([^"]+)">([^<]*)</option>', datalist.group(1)) if datalist else []
+        names = [name for name, text in options if own not in (name, text.strip()) and own not in text.split(", ")]
         return {"value_name": unescape(random.choice(names))} if names else None
     values = re.findall(r'<option value="(\d+)">', form)
     return {"value": random.choice(values)} if values else None
