@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load_review_data import DEFAULT_PASSWORD, server_url  # noqa: E402
+from bench.pipeline_videoave import start_inference_worker  # noqa: E402
 
 # Goals of issue 15, in ms at the 95th percentile.
 PAGE_GOAL_MS = 50
@@ -192,12 +193,7 @@ class LockWaits:
 def start_rescoring(model: str, environment: dict, work: Path) -> subprocess.Popen:
     """A Celery worker on the inference queue, then the model registered and activated: the
     catalogue's re-score runs while the reviewers work (`--while-rescoring`)."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
-         "--concurrency", "1", "-n", "bench-rescore@%h"],
-        cwd=ROOT, env=environment, start_new_session=True, stdout=open(work / "worker.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_inference_worker("bench-rescore", env=environment, log=work / "worker.log")
     subprocess.run([sys.executable, "manage.py", "register_model", str(Path(model).resolve()), "--activate"],
                    cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
     return worker

@@ -79,10 +79,14 @@ class ReviewRound(SequentialTaskSet):
     def size(self):
         return self.user.reviewer["size"]
 
+    def _json_headers(self, path):
+        """What the page's script sends with a form it posts for a JSON answer."""
+        return {"Accept": "application/json", "X-CSRFToken": self.user.csrf, "Referer": self.user.host + path}
+
     def _post_json(self, path, data, name):
         data = {"csrfmiddlewaretoken": self.user.csrf, "queue": self.queue, **data}
-        headers = {"Accept": "application/json", "X-CSRFToken": self.user.csrf, "Referer": self.user.host + path}
-        with self.client.post(path, data=data, headers=headers, name=name, catch_response=True) as response:
+        with self.client.post(path, data=data, headers=self._json_headers(path), name=name,
+                              catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
                 return None
@@ -189,8 +193,7 @@ class ReviewRound(SequentialTaskSet):
 
     def _post_seen(self, state):
         path = f"/products/{self.product_id}/seen/"
-        headers = {"Accept": "application/json", "X-CSRFToken": self.user.csrf, "Referer": self.user.host + path}
-        with self.client.post(path, data={"state": state, "queue": self.queue}, headers=headers,
+        with self.client.post(path, data={"state": state, "queue": self.queue}, headers=self._json_headers(path),
                               name=f"[{self.size}] seen", catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")

@@ -65,11 +65,7 @@ def main():
     django.setup()
     from catalog.models import Product, Suggestion
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
-         "--concurrency", str(args.concurrency), "-n", "bench@%h"],
-        cwd=ROOT, start_new_session=True,
-    )
+    worker = start_inference_worker("bench", concurrency=args.concurrency)
     try:
         started = time.monotonic()
         manage("register_model", str(Path(args.model).resolve()), "--activate")
@@ -95,6 +91,17 @@ def main():
     same = all(abs(from_db[k] - from_cli[k]) < 1e-12 for k in KEYS)
     print("identical" if same else "DIFFERENT")
     return 0 if same else 1
+
+
+def start_inference_worker(name, concurrency=1, env=None, log=None) -> subprocess.Popen:
+    """A Celery worker on the inference and default queues, in its own session (stopped with
+    terminate()); its output goes to `log` (a path) when given."""
+    output = open(log, "w") if log else None
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
+         "--concurrency", str(concurrency), "-n", f"{name}@%h"],
+        cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None,
+    )
 
 
 def wait_until_scored(worker, idle_checks=3):

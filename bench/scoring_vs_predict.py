@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load_review_data import server_url  # noqa: E402
-from bench.pipeline_videoave import wait_until_scored  # noqa: E402
+from bench.pipeline_videoave import start_inference_worker, wait_until_scored  # noqa: E402
 
 GOAL_RATIO = 0.85
 
@@ -112,11 +112,7 @@ def main(argv=None):
     predict_seconds = timed(python, "-m", "ml.xmc", "predict", "--model", model, "--input",
                             catalog / "products.jsonl", "--out", direct, "--threads", args.threads, env=env)
 
-    worker = subprocess.Popen(
-        [python, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
-         "--concurrency", "1", "-n", "bench-scoring@%h"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
+    worker = start_inference_worker("bench-scoring", env=env)
     try:
         started, started_at = time.monotonic(), time.time()
         run(python, "manage.py", "register_model", model.resolve(), "--activate", env=env)

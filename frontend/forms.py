@@ -87,8 +87,7 @@ def category_choices(chosen) -> list[tuple]:
     if categories.count() > CATEGORY_CHOICES_LIMIT:
         shown = Q(depth=0)
         if chosen is not None:
-            ancestors = [PATH_SEPARATOR.join(chosen.path[:length]) for length in range(1, len(chosen.path) + 1)]
-            shown |= Q(path_key__in=ancestors) | Q(parent_id=chosen.pk)
+            shown |= Q(path_key__in=chosen.lineage_keys) | Q(parent_id=chosen.pk)
         categories = categories.filter(shown)
     # Sorted bytewise, as the admin's tree: a linguistic collation would interleave subtrees.
     listed = sorted(categories, key=lambda category: category.path_key)
@@ -100,8 +99,7 @@ def attribute_choices(category, chosen_id) -> tuple[list[tuple], bool]:
     left out until a (narrower) category is chosen. The chosen attribute is always listed."""
     attributes = Attribute.objects.all()
     if category is not None:
-        ancestors = [PATH_SEPARATOR.join(category.path[:length]) for length in range(1, len(category.path) + 1)]
-        in_scope = Q(assignments__category__path_key__in=ancestors) | Q(
+        in_scope = Q(assignments__category__path_key__in=category.lineage_keys) | Q(
             assignments__category__path_key__startswith=category.path_key + PATH_SEPARATOR
         )
         attributes = attributes.filter(in_scope).distinct()

@@ -67,6 +67,14 @@ def _chosen_seller(user, filters: QueueFilters) -> int | None:
     return filters.seller_id if filters.seller_id and is_staff_member(user) else None
 
 
+def _products_in_view(user, filters: QueueFilters):
+    """The products the user may see, of the seller staff chose if any."""
+    products = visible_products(user)
+    if seller_id := _chosen_seller(user, filters):
+        products = products.filter(seller_id=seller_id)
+    return products
+
+
 def _matching_suggestions(user, filters: QueueFilters):
     suggestions = visible_suggestions(user)
     if _chosen_seller(user, filters):
@@ -104,13 +112,10 @@ def totals(user, filters: QueueFilters) -> dict:
     suggestions = matching.values("id")[: TOTAL_SUGGESTIONS_CAP + 1].count()
     # Products first, each with an EXISTS on its suggestions: a DISTINCT over the suggestions
     # lets PostgreSQL walk every product id in order to stop at the cap.
-    products = visible_products(user)
-    if seller_id := _chosen_seller(user, filters):
-        products = products.filter(seller_id=seller_id)
     having = _matching_suggestions(user, filters).filter(product_id=OuterRef("pk"))
     products = (
-        products.filter(_product_condition(user, filters)).filter(Exists(having)).order_by().values("id")
-        [: TOTAL_PRODUCTS_CAP + 1].count()
+        _products_in_view(user, filters).filter(_product_condition(user, filters)).filter(Exists(having))
+        .order_by().values("id")[: TOTAL_PRODUCTS_CAP + 1].count()
     )
     return {
         "products": min(products, TOTAL_PRODUCTS_CAP),
@@ -144,10 +149,8 @@ def _product_condition(user, filters: QueueFilters, prefix=""):
     if not condition:
         return condition
     if "ids" not in filters.probed:
-        products = visible_products(user)
-        if seller_id := _chosen_seller(user, filters):
-            products = products.filter(seller_id=seller_id)
-        ids = list(products.filter(condition).order_by().values_list("id", flat=True)[: PRODUCT_PROBE + 1])
+        products = _products_in_view(user, filters).filter(condition)
+        ids = list(products.order_by().values_list("id", flat=True)[: PRODUCT_PROBE + 1])
         filters.probed["ids"] = ids if len(ids) <= PRODUCT_PROBE else None
     ids = filters.probed["ids"]
     if ids is None:

@@ -64,6 +64,12 @@ class Category(models.Model):
     def path(self) -> list[str]:
         return self.path_key.split(PATH_SEPARATOR)
 
+    @property
+    def lineage_keys(self) -> list[str]:
+        """The path keys of the category's ancestors and its own, root first."""
+        path = self.path
+        return [PATH_SEPARATOR.join(path[:length]) for length in range(1, len(path) + 1)]
+
     def save(self, *args, **kwargs):
         self.name = normalize_name(self.name)
         old_key = None

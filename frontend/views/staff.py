@@ -223,7 +223,6 @@ def overview(request):
     return render(request, "frontend/overview.html", {
         **summary.figures,
         "computed_at": summary.computed_at,
-        "seconds": summary.seconds,
         "refresh_minutes": round(settings.CELERY_BEAT_SCHEDULE["refresh-catalogue-overview"]["schedule"] / 60),
     })
 
