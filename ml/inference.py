@@ -28,6 +28,27 @@ def load_model(version):
         return model
 
 
+_grown: dict[tuple, object] = {}
+
+
+def load_model_for_current_taxonomy(version):
+    """The version's model scoring the taxonomy as it is now (XmcModel.for_taxonomy): values
+    added since training are scored by the label-text head, removed ones never suggested.
+    Rebuilt when the taxonomy or the version changes (one per worker process)."""
+    from taxonomy.exporting import taxonomy_document
+    from taxonomy.relevance import relevance_index
+
+    model = load_model(version)
+    key = (version.pk, version.artifact_uri, version.checksum, relevance_index().key)
+    with _lock:
+        grown = _grown.get(key)
+        if grown is None:
+            grown = model.for_taxonomy(taxonomy_document())
+            _grown.clear()
+            _grown[key] = grown
+        return grown
+
+
 def product_document(product, category_path: list[str]) -> dict:
     return {
         "id": str(product.pk),

@@ -143,6 +143,21 @@ class ScoringChunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "first_product_id"], name="one_chunk_per_first_product")]
 
 
+class ScoredCategory(models.Model):
+    """What a category's relevant labels were when its products were last scored (ml/scoring.py,
+    `rescore_changed_categories`): a digest of its (attribute, value) names. A taxonomy edit
+    that changes the digest re-scores the category's products, so that an added value is
+    suggested at once (the label-text head scores it without retraining)."""
+
+    category = models.OneToOneField("taxonomy.Category", on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=32)
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("scored category")
+        verbose_name_plural = _("scored categories")
+
+
 class UnsentTask(models.Model):
     """A Celery message the broker did not take (it was unreachable): sent again by beat.
 

@@ -1,8 +1,12 @@
 """Scoring products with the active model version: what the `inference` queue does.
 
 Activation fans the whole catalogue out in chunks (`send_catalogue_chunks`); products created
-or changed are scored once their transaction commits (`score_products_on_commit`); a worker
-scores one chunk with `score_chunk` and writes its suggestions (ml/suggestions.py). The Celery
+or changed are scored once their transaction commits (`score_products_on_commit`); products
+of categories whose relevant labels a taxonomy edit changed are scored again after it
+(`rescore_changed_categories`); a worker scores one chunk with `score_chunk` and writes its
+suggestions (ml/suggestions.py). The version scores today's taxonomy, not only the one it was
+trained with: values added since are scored by its label-text head (ml/xmc/model.py,
+`for_taxonomy`), removed ones are never suggested. The Celery
 tasks (ml/tasks.py) only retry a chunk that could not be scored, with the delays below.
 """
 import logging
@@ -16,10 +20,11 @@ from django.utils import timezone
 from catalog.models import Product
 from taxonomy.models import Category
 from taxonomy.names import split_path_key
+from taxonomy.relevance import relevance_index
 
 from . import outbox
-from .inference import load_model, product_document
-from .models import ModelVersion, ScoringChunk
+from .inference import load_model_for_current_taxonomy, product_document
+from .models import ModelVersion, ScoredCategory, ScoringChunk
 from .paging import in_pk_batches
 from .suggestions import apply_predictions
 
@@ -44,6 +49,8 @@ def send_catalogue_chunks(version_id: int) -> int:
     """Send the whole catalogue to the inference queue in chunks, for the active version."""
     if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
         return 0
+    # The whole catalogue is scored against today's taxonomy: later edits are measured from here.
+    record_scored_categories(relevance_index(), Category.objects.values_list("pk", flat=True))
     chunks = 0
     product_ids = Product.objects.values_list("pk", flat=True)
     for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
@@ -79,14 +86,13 @@ def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) ->
         return 0
     paths = dict(Category.objects.filter(pk__in={p.category_id for p in products}).values_list("pk", "path_key"))
     try:
-        model = load_model(version)
+        model = load_model_for_current_taxonomy(version)
     except Exception as error:  # noqa: BLE001 - a missing, altered or unreadable artifact: say so, retry
         _record_scoring_error(version, error, try_number)
         raise ModelUnavailable(str(error)) from error
     if version.scoring_error:
         ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
     documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
-    # Products in categories the version was not trained on get no suggestions from it.
     predictions = list(model.predict(documents, on_unknown="skip"))
     written = apply_predictions(version, products, predictions)
     # Only a chunk of the activation's own fan-out is counted (products changed later are
@@ -121,3 +127,55 @@ def score_products_on_commit(product_ids) -> None:
             outbox.send("ml.tasks.score_products", version_id, ids[start : start + chunk_size])
 
     transaction.on_commit(enqueue)
+
+
+def _digests(index, category_ids) -> dict[int, str]:
+    # Categories without pairs of their own share their parent's set: digest each set once.
+    by_set: dict[int, str] = {}
+    out = {}
+    for category_id in category_ids:
+        labels = index.value_ids(category_id)
+        if id(labels) not in by_set:
+            by_set[id(labels)] = index.digest(category_id)
+        out[category_id] = by_set[id(labels)]
+    return out
+
+
+def record_scored_categories(index, category_ids) -> None:
+    """Remember the categories' relevant labels as scored now."""
+    digests = _digests(index, list(category_ids))
+    ScoredCategory.objects.bulk_create(
+        [ScoredCategory(category_id=pk, digest=digest) for pk, digest in digests.items()],
+        update_conflicts=True, unique_fields=["category"], update_fields=["digest", "scored_at"], batch_size=1000,
+    )
+
+
+def rescore_changed_categories() -> int:
+    """After a taxonomy edit: send the products of every category whose relevant labels changed
+    since its products were last scored (a value added, removed or renamed here or in an
+    ancestor; a new category) to the inference queue for the active version. Returns how many
+    products were sent. Safe to run twice: the second run finds nothing changed.
+
+    With nothing recorded yet (no activation since this was added), today's labels are recorded
+    and nothing is sent: what changed before cannot be known, and a full re-score is what
+    activating a version does."""
+    version_id = ModelVersion.objects.filter(is_active=True).values_list("pk", flat=True).first()
+    index = relevance_index()
+    category_ids = list(Category.objects.values_list("pk", flat=True))
+    current = _digests(index, category_ids)
+    with transaction.atomic():
+        recorded = dict(ScoredCategory.objects.select_for_update().values_list("category_id", "digest"))
+        if version_id is None or not recorded:
+            record_scored_categories(index, category_ids)
+            return 0
+        changed = [pk for pk, digest in current.items() if recorded.get(pk) != digest]
+        if not changed:
+            return 0
+        record_scored_categories(index, changed)
+        sent = 0
+        products = Product.objects.filter(category_id__in=changed).values_list("pk", flat=True)
+        for ids in in_pk_batches(products, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
+            outbox.send_on_commit("ml.tasks.score_products", version_id, ids)
+            sent += len(ids)
+    log.info("taxonomy changed: %d products of %d categories sent to be scored again", sent, len(changed))
+    return sent

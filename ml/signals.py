@@ -2,8 +2,10 @@
 
 - Products created or changed (catalog.signals.products_changed) are scored by the active
   version after their transaction commits.
-- Any taxonomy edit (admin, API, import) schedules one withdrawal pass (per transaction,
-  however many rows the edit touched) of pending suggestions that became irrelevant.
+- Any taxonomy edit (admin, API, import) schedules one pass (per transaction, however many
+  rows the edit touched) that withdraws pending suggestions that became irrelevant and sends
+  the products of categories whose relevant labels changed to be scored again
+  (ml.tasks.follow_taxonomy), so that a value added today is suggested today.
 """
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -14,7 +16,7 @@ from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribu
 def _enqueue_withdrawal():
     from .outbox import send
 
-    send("ml.tasks.withdraw_irrelevant")  # kept and sent later when the broker is down (ml/outbox.py)
+    send("ml.tasks.follow_taxonomy")  # kept and sent later when the broker is down (ml/outbox.py)
 
 
 def _taxonomy_changed(sender, **kwargs):

@@ -75,6 +75,12 @@ def withdraw_irrelevant() -> int:
     return withdraw_irrelevant_suggestions()
 
 
+@shared_task(name="ml.tasks.follow_taxonomy")
+def follow_taxonomy() -> dict:
+    """After a taxonomy edit: withdraw what became irrelevant, score again what changed."""
+    return {"withdrawn": withdraw_irrelevant_suggestions(), "rescored": scoring.rescore_changed_categories()}
+
+
 @shared_task(name="ml.tasks.fail_dead_runs")
 def fail_dead_runs_task() -> list[int]:
     return fail_dead_runs()

@@ -16,6 +16,8 @@ taxonomy import does. Call sites:
     relevant_pairs(category_id)              -> frozenset of (attribute name, value name)
     relevance_index()                        -> the RelevanceIndex itself, for bulk work
 """
+import hashlib
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -46,6 +48,12 @@ class RelevanceIndex:
 
     def pairs(self, category_id: int) -> frozenset[tuple[str, str]]:
         return frozenset(self.names[value_id] for value_id in self.value_ids(category_id))
+
+    def digest(self, category_id: int) -> str:
+        """A fingerprint of the category's relevant labels by name: changes when a value is
+        added, removed or renamed (a model scores labels by their names)."""
+        pairs = sorted(self.pairs(category_id))
+        return hashlib.blake2b(json.dumps(pairs, ensure_ascii=False).encode(), digest_size=16).hexdigest()
 
 
 def build_index(key=None) -> RelevanceIndex:

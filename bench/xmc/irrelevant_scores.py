@@ -45,7 +45,8 @@ def count_decisions(model, products: list[dict], batch_size: int = 64) -> dict:
     with tqdm(total=len(products), desc="scoring", unit="product") as bar:
         for batch, columns, probs, mask in score_batches(
                 model.network, model.layout, enc, batch_size=batch_size, device=model.device,
-                bf16=False, gathered=False, **token_ids(model.tokenizer, model.network)):
+                bf16=False, gathered=False, calibration=model.calibration,
+                **token_ids(model.tokenizer, model.network)):
             if columns is not None:
                 raise ValueError("the model scores gathered columns only; this needs a dense head")
             # the model's own decision rule, inside the category and over every label

@@ -8,8 +8,10 @@ there is no cycle):
     matching    ValueMatcher: the labels whose value name or alias occurs in a product's text
     data        products -> tokenised, padded batches with targets and masks
     layout      HeadLayout: which head rows a batch computes (shared head or per category group)
-    network     the torch module: encoder, [CLS] of the last l layers, head, masked BCE
+    network     the torch module: encoder, [CLS] of the last l layers, head, label-text head, masked BCE
     runtime     device, bf16 autocast, the tokenizer's special ids, dense or gathered head
+    label_text  the label-text head's label embeddings: texts, centre, rows started from them
+    calibration  Platt scaling of the scores, and the expected calibration error
     scoring     score_batches(): a network's probabilities for encoded products
     thresholds  Thresholds, the decision rule, and their tuning on a validation slice
     metrics     the paper's metrics (micro/macro P/R/F1, P@k, frequency groups)

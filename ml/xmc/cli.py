@@ -41,6 +41,8 @@ TRAIN_SWITCHES = [
     ("--swa", "swa", True, "stochastic weight averaging of per-epoch weights"),
     ("--no-bf16", "bf16", False, "no bf16 autocast (fp32 throughout)"),
     ("--no-value-match", "value_match", False, "no value-name match bonus on the logits (the paper's model exactly)"),
+    ("--no-label-text", "label_text", False, "no label-text head (labels added after training are not scored)"),
+    ("--no-calibration", "calibrate", False, "scores not calibrated on the validation slice"),
     ("--no-prior-bias", "prior_bias", False, "head bias 0 instead of the labels' prior log-odds"),
     ("--single-value-attributes", "single_value_attributes", True,
      "suggest at most the best value of each attribute that training products (almost) never carry twice "

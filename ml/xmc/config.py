@@ -80,6 +80,9 @@ class TrainConfig:
                                        # spaces); "auto" = when the label space has > 50k labels
     value_match: bool = True           # learned logit bonus when a label's value name (or alias)
                                        # occurs in the text (matching.py); False = the paper's model
+    label_text: bool = True            # the label-text head (network.py): each label also scored by its
+                                       # text against the product's, so labels added after training
+                                       # are scored at once; the shared head only
     prior_bias: bool = True            # head bias = log-odds of each label's prior (among relevant
                                        # products when masking), shrunk toward the base rate so a
                                        # label without training products starts low; else 0
@@ -95,6 +98,9 @@ class TrainConfig:
     single_value_attributes: bool = False  # attributes that training products (almost) never carry
                                        # twice get at most their best value per product (off: it
                                        # costs macro-F1, docs/benchmarks.md)
+
+    calibrate: bool = True             # Platt scaling of the scores on the validation slice (calibration.py),
+                                       # before thresholds are tuned on the calibrated scores
 
     validate_each_epoch: bool = False  # score the validation slice after every epoch (history)
 

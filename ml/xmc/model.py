@@ -9,6 +9,10 @@ A model folder holds (all required, checked on load):
     tokenizer/           the tokenizer files (save_pretrained)
 No pickles anywhere.
 
+A taxonomy that changed after training (``for_taxonomy``): labels the model knows keep their
+trained rows; labels added since are scored by the label-text head alone (or never suggested by
+a model without one); labels removed since are gone from the label space, so never suggested.
+
 Unknown categories in ``predict``: a product whose category is not in the model's label space
 is scored as its deepest known ancestor category (its relevant labels are exactly that
 ancestor's in this label space); a product none of whose path prefixes is known raises
@@ -23,18 +27,25 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import torch
 
+from .calibration import Calibration
 from .config import TrainConfig
 from .data import EncodedProducts, chunked, encode_products, load_tokenizer
 from .errors import ModelFolderError, UnknownCategoryError
+from .label_text import embed_new_labels, label_texts
 from .labels import LabelSpace
 from .layout import HeadLayout
 from .network import XmcNetwork
-from .runtime import resolve_device, token_ids, use_gathered
+from .runtime import resolve_device, token_ids, use_gathered, uses_label_text
 from .scoring import score_batches
 from .thresholds import Thresholds, decide
 
 FORMAT = "zokusei-xmc"
 FORMAT_VERSION = 1
+# The logit bias of a label added after training, for a model without the label-text head:
+# such a model has nothing to score it with, so it is never above any threshold.
+UNSCORABLE_BIAS = -1e4
+# Options added after format 1 was written, with the value an older folder was trained with.
+LATER_OPTIONS = {"label_text": False, "calibrate": False}
 REQUIRED_FILES = ("xmc_config.json", "label_space.json", "model.safetensors",
                   os.path.join("encoder", "config.json"), "tokenizer")
 
@@ -52,7 +63,7 @@ class XmcModel:
 
     def __init__(self, network: XmcNetwork, tokenizer, space: LabelSpace, layout: HeadLayout,
                  config: TrainConfig, thresholds: Thresholds, device: torch.device, info: dict | None = None,
-                 predict_bf16: bool = False):
+                 predict_bf16: bool = False, calibration: Calibration | None = None):
         self.network = network
         self.tokenizer = tokenizer
         self.label_space = space
@@ -65,6 +76,7 @@ class XmcModel:
         # edit) and in a catalogue pass got different decisions near a threshold (11 of the
         # 15,777 VideoAVE test products under bf16, none in fp32; docs/benchmarks.md).
         self.predict_bf16 = predict_bf16
+        self.calibration = calibration or Calibration()
         self.use_thresholds(thresholds)
         from .matching import ValueMatcher
         self._matcher = ValueMatcher(space) if config.value_match else None
@@ -92,6 +104,7 @@ class XmcModel:
             "layers": self.network.layers,
             "head": self.layout.to_dict(),
             "thresholds": self.thresholds.to_dict(),
+            "calibration": self.calibration.to_dict(),
             "label_space": {"labels": len(self.label_space), "categories": self.label_space.num_categories,
                             "fingerprint": self.label_space.fingerprint()},
             "info": self.info,
@@ -122,7 +135,7 @@ class XmcModel:
         if meta["label_space"]["fingerprint"] != space.fingerprint():
             raise ModelFolderError(f"model folder {path}: label_space.json does not match xmc_config.json "
                                    f"(fingerprint {space.fingerprint()} != {meta['label_space']['fingerprint']})")
-        config = TrainConfig.from_dict(meta["config"])
+        config = TrainConfig.from_dict({**LATER_OPTIONS, **meta["config"]})
         try:
             layout = HeadLayout.from_dict(meta["head"], space)
         except (ValueError, KeyError) as e:
@@ -133,7 +146,8 @@ class XmcModel:
         encoder = AutoModel.from_config(enc_config)
         network = XmcNetwork(encoder, layout.num_outputs, meta["layers"], config.dropout,
                              sparse_head=use_gathered(config, space),
-                             row_attribute=layout.row_attribute() if config.value_match else None)
+                             row_attribute=layout.row_attribute() if config.value_match else None,
+                             label_text=uses_label_text(config))
         try:
             missing, unexpected = load_model(network, os.path.join(path, "model.safetensors"), strict=False)
         except (SafetensorError, RuntimeError, OSError) as e:
@@ -147,7 +161,53 @@ class XmcModel:
             raise ModelFolderError(f"model folder {path}: tokenizer/ cannot be loaded ({e})") from None
         network.to(dev).eval()
         return cls(network, tokenizer, space, layout, config, Thresholds.from_dict(meta["thresholds"]), dev,
-                   meta.get("info"), predict_bf16=bf16)
+                   meta.get("info"), predict_bf16=bf16, calibration=Calibration.from_dict(meta.get("calibration")))
+
+    # -- a taxonomy that changed after training -------------------------------------------------
+    def for_taxonomy(self, taxonomy: dict) -> XmcModel:
+        """This model scoring the label space of ``taxonomy`` (a parsed taxonomy.json) instead of
+        its own: known labels keep their rows, added labels are scored by their text (module
+        docstring), removed labels and categories are gone. Shares the encoder; self when the
+        label space is unchanged, or when the head is per category (baselines: own space kept)."""
+        space = LabelSpace.from_taxonomy(taxonomy)
+        if self.layout.grouped or space.fingerprint() == self.label_space.fingerprint():
+            return self
+        old = self.network
+        rows = np.array([self.label_space._label_index.get(label, -1) for label in space.labels], dtype=np.int64)
+        known = torch.from_numpy(rows >= 0)
+        layout = HeadLayout("shared", space)
+        network = XmcNetwork(old.encoder, len(space), old.layers, self.config.dropout, sparse_head=old.sparse_head,
+                             row_attribute=layout.row_attribute() if old.match_weight is not None else None,
+                             label_text=old.label_text)
+        with torch.no_grad():
+            kept = torch.from_numpy(rows[rows >= 0])
+            network.head_weight.zero_()
+            network.head_weight[known] = old.head_weight[kept].cpu()
+            network.head_bias.fill_(UNSCORABLE_BIAS)
+            network.head_bias[known] = old.head_bias[kept].cpu()
+            if old.match_weight is not None:
+                old_attribute = {name: i for i, name in enumerate(self.label_space.attributes)}
+                network.match_weight.zero_()
+                network.match_weight[-1] = old.match_weight[-1]
+                for j, name in enumerate(space.attributes):
+                    if name in old_attribute:
+                        network.match_weight[j] = old.match_weight[old_attribute[name]]
+            if old.label_text:
+                network.text_log_scale.copy_(old.text_log_scale)
+                network.text_bias.copy_(old.text_bias)
+                network.label_centre.copy_(old.label_centre)
+                network.label_embeddings[known] = old.label_embeddings[kept].cpu()
+                added = np.flatnonzero(rows < 0)
+                if len(added):
+                    network.label_embeddings[torch.from_numpy(added)] = embed_new_labels(
+                        old, self.tokenizer,
+                        label_texts(space, added), self.device, **token_ids(self.tokenizer, old)).cpu()
+                    network.head_bias[torch.from_numpy(added)] = old.text_bias.cpu()
+        network.to(self.device).eval()
+        info = {**self.info, "taxonomy_changed": {"labels_added": int((rows < 0).sum()),
+                                                  "labels_removed": len(self.label_space) - int((rows >= 0).sum())}}
+        return XmcModel(network, self.tokenizer, space, layout, self.config, self.thresholds, self.device, info,
+                        predict_bf16=self.predict_bf16, calibration=self.calibration)
 
     # -- prediction ----------------------------------------------------------------------
     def predict(self, products: Iterable[dict], batch_size: int = 64, top_k: int = 20, *,
@@ -186,7 +246,8 @@ class XmcModel:
         labels = self.label_space.labels
         for b, col_labels, probs, mask in score_batches(
                 self.network, self.layout, enc, batch_size=batch_size, device=self.device,
-                bf16=self.predict_bf16, gathered=gathered, **token_ids(self.tokenizer, self.network)):
+                bf16=self.predict_bf16, gathered=gathered, calibration=self.calibration,
+                **token_ids(self.tokenizer, self.network)):
             lab = np.arange(probs.shape[1]) if col_labels is None else col_labels
             ranked = np.where(mask, probs, -1.0)
             k = min(top_k, probs.shape[1])

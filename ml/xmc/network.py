@@ -1,5 +1,13 @@
 """The network: a BERT encoder, the [CLS] vectors of its last l layers, one linear head, and the
-label-masked BCE loss.
+label-masked BCE loss, and the label-text head.
+
+The label-text head scores a label by its text ("attribute: value / alias ...") embedded with
+the same encoder: text logit = exp(log_scale) * cos(h - centre, e_label), with e_label the label's
+embedding (centred on the mean label embedding, unit length). It is added to every trained
+row's logit, and it is all a label the head never saw has (with one learned bias), so that a
+value an admin adds after training is scored at once. Training adds a second, "zero-shot"
+BCE over the same relevant labels with the text logit alone, so that this score is a model of
+its own and not only a correction to the rows.
 
 Shapes: B products in the batch, T tokens, H encoder hidden size, l layers concatenated,
 D = l * H head input size, N head outputs (labels, or category-label slots for the
@@ -15,7 +23,7 @@ from torch import nn
 
 class XmcNetwork(nn.Module):
     def __init__(self, encoder: nn.Module, num_outputs: int, layers: int = 5, dropout: float = 0.1,
-                 sparse_head: bool = False, row_attribute: torch.Tensor | None = None):
+                 sparse_head: bool = False, row_attribute: torch.Tensor | None = None, label_text: bool = False):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
@@ -35,6 +43,16 @@ class XmcNetwork(nn.Module):
             self.match_weight = nn.Parameter(torch.zeros(int(row_attribute.max()) + 2 if len(row_attribute) else 1))
         else:
             self.row_attribute, self.match_weight = None, None
+        # The label-text head (module docstring): label embeddings are buffers, recomputed from
+        # the encoder by the trainer (label_text.py) and saved with the weights.
+        self.label_text = label_text
+        if label_text:
+            self.register_buffer("label_embeddings", torch.zeros(num_outputs, layers * hidden))  # [N, D]
+            self.register_buffer("label_centre", torch.zeros(layers * hidden))                  # [D]
+            # the cosine's scale, learned in log space: Adam's steps of ~lr then reach a scale of
+            # 10-30 within an epoch, which a plain scale at the head's lr would need thousands for
+            self.text_log_scale = nn.Parameter(torch.tensor(0.0))
+            self.text_bias = nn.Parameter(torch.tensor(0.0))
 
     def freeze(self, bottom_layers: int) -> None:
         """Stop training the embeddings and the bottom layers: autograd then records nothing
@@ -78,6 +96,12 @@ class XmcNetwork(nn.Module):
         per_column = self.match_weight[-1] + self.match_weight[attr]                    # [K]
         return matches * per_column
 
+    def text_logits(self, h: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
+        """[B, D] -> [B, K] scale * cosine between the centred product vector and each label's text."""
+        e = self.label_embeddings if columns is None else self.label_embeddings[columns]  # [K, D]
+        q = F.normalize(h.float() - self.label_centre, dim=-1)                            # [B, D]
+        return self.text_log_scale.exp() * (q @ e.T)
+
     def forward(self, input_ids, attention_mask, token_type_ids=None, *, columns=None, mask=None,
                 targets=None, weights=None, matches=None):
         """Returns (logits [B, K], loss or None).
@@ -91,16 +115,29 @@ class XmcNetwork(nn.Module):
         """
         h = self.dropout(self.encode(input_ids, attention_mask, token_type_ids))  # [B, D]
         logits = self.head(h, columns)                                           # [B, K]
+        bonus = None
         if matches is not None and self.match_weight is not None:
-            logits = logits.float() + self.match_bonus(matches, columns)
+            bonus = self.match_bonus(matches, columns)
+            logits = logits.float() + bonus
+        text = None
+        if self.label_text:
+            text = self.text_logits(h, columns)
+            logits = logits.float() + text
         if targets is None:
             return logits, None
+        loss = self._bce(logits, targets, weights, mask)
+        if text is not None:
+            zero_shot = self.text_bias + text + (0 if bonus is None else bonus)
+            loss = loss + self._bce(zero_shot, targets, weights, mask)
+        return logits, loss
+
+    @staticmethod
+    def _bce(logits, targets, weights, mask) -> torch.Tensor:
         bce = F.binary_cross_entropy_with_logits(logits.float(), targets, reduction="none")  # [B, K]
         if weights is not None:
             bce = bce * weights
         if mask is not None:
             # where, not a multiplication: the irrelevant entries are cut out of the graph
             bce = torch.where(mask, bce, torch.zeros_like(bce))
-        loss = bce.sum() / logits.shape[0]
-        return logits, loss
+        return bce.sum() / logits.shape[0]
 

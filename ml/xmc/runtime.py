@@ -47,3 +47,8 @@ def token_ids(tokenizer, network: XmcNetwork) -> dict:
     """pad_id, and sep_id when the encoder uses token types (title 0, description 1)."""
     types = getattr(network.encoder.config, "type_vocab_size", 0) or 0
     return {"pad_id": tokenizer.pad_token_id, "sep_id": tokenizer.sep_token_id if types >= 2 else None}
+
+
+def uses_label_text(config: TrainConfig) -> bool:
+    """The label-text head is built for the shared head only (one row per label)."""
+    return config.label_text and config.classifier_per is None

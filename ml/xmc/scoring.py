@@ -14,9 +14,10 @@ from .runtime import autocast
 
 
 def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: int, device: torch.device,
-                  bf16: bool, gathered: bool, pad_id: int, sep_id: int | None) -> Iterator[tuple]:
+                  bf16: bool, gathered: bool, pad_id: int, sep_id: int | None, calibration=None) -> Iterator[tuple]:
     """Yield (product positions [b], column labels [K] or None, probabilities [b, K] float32
-    numpy, relevance mask [b, K] bool numpy) for encoded products, in length-sorted batches."""
+    numpy, relevance mask [b, K] bool numpy) for encoded products, in length-sorted batches;
+    the probabilities mapped through ``calibration`` (calibration.py) when given."""
     network.eval()
     groups = layout.groups_of(enc.category) if layout.grouped else None
     batches = make_batches(enc.lengths(), groups, batch_size, np.random.default_rng(0), bucketing=True, shuffle=False)
@@ -34,4 +35,6 @@ def score_batches(network: XmcNetwork, layout: HeadLayout, enc, *, batch_size: i
                 logits, _ = network(ids.to(device), att.to(device), None if tt is None else tt.to(device),
                                     columns=None if cols.rows is None else cols.rows.to(device), matches=matches)
             probs = torch.sigmoid(logits.float()).cpu().numpy()
+            if calibration is not None:
+                probs = calibration.apply(probs)
             yield b, cols.labels, probs, cols.mask.numpy()

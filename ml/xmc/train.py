@@ -1,6 +1,7 @@
 """train(): fine-tune an encoder with the label-masked head and write a model folder."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import random
@@ -11,15 +12,17 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from .calibration import Calibration, expected_calibration_error, top_pairs
 from .config import TrainConfig
 from .data import EncodedProducts, encode_products, load_tokenizer, make_batches, pad, rows_to_dense
 from .errors import DataError
+from .label_text import initialise_rows_from_text, refresh_label_embeddings
 from .labels import LabelSpace
 from .layout import HeadLayout
 from .matching import ValueMatcher
 from .model import XmcModel
 from .network import XmcNetwork
-from .runtime import autocast, resolve_device, token_ids, use_gathered
+from .runtime import autocast, resolve_device, token_ids, use_gathered, uses_label_text
 from .scoring import score_batches
 from .thresholds import Thresholds, single_valued_attributes, tune_thresholds
 
@@ -129,7 +132,8 @@ def build_network(config: TrainConfig, layout: HeadLayout, sparse_head: bool) ->
     from transformers import AutoModel
     encoder = AutoModel.from_pretrained(config.encoder)
     network = XmcNetwork(encoder, layout.num_outputs, config.layers, config.dropout, sparse_head=sparse_head,
-                         row_attribute=layout.row_attribute() if config.value_match else None)
+                         row_attribute=layout.row_attribute() if config.value_match else None,
+                         label_text=uses_label_text(config))
     network.freeze(config.freeze_layers)
     return network
 
@@ -149,11 +153,17 @@ def _subset(enc: EncodedProducts, idx: np.ndarray) -> EncodedProducts:
 
 
 def build_optimizers(network: XmcNetwork, config: TrainConfig, sparse_head: bool) -> list:
-    """AdamW over the encoder (and the head, when dense); SparseAdam over a gathered head."""
+    """AdamW over the encoder (and the head, when dense); SparseAdam over a gathered head. The
+    head's few scalars (value-match bonuses, the label-text head's scale and bias) are dense and
+    learn at the head's rate."""
     head = [network.head_weight, network.head_bias]
     head_lr = config.head_lr or config.lr
     enc_params = [p for p in network.encoder.parameters() if p.requires_grad]
+    scalars = [p for p in (network.match_weight, getattr(network, "text_log_scale", None),
+                           getattr(network, "text_bias", None)) if p is not None]
     groups = [{"params": enc_params, "lr": config.lr}]
+    if scalars:
+        groups.append({"params": scalars, "lr": head_lr, "weight_decay": 0.0})
     opts = []
     if sparse_head:
         # the gathered path gives sparse head gradients: only touched rows move (lazy Adam)
@@ -224,10 +234,15 @@ def train_step(network: XmcNetwork, optimizers: list, micro_batches: Iterable[di
 
 def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
           progress: Callable[[ProgressEvent], None] | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None, warm_start=None) -> TrainResult:
     """Train on ``products`` (docs/formats.md products, optionally with ``negatives``) and write the
     model folder to ``out_dir``. Raises TaxonomyError / DataError on bad inputs and
-    TrainingCancelled when ``should_stop()`` turns True (polled every micro-batch)."""
+    TrainingCancelled when ``should_stop()`` turns True (polled every micro-batch).
+
+    ``warm_start``: a model folder to start from instead of the pretrained encoder: its encoder,
+    tokenizer and head rows (labels added to the taxonomy since start from their text, removed
+    ones are dropped: XmcModel.for_taxonomy). The caller chooses the products (what changed
+    plus a replay sample of the rest); the config's optimisation options apply as given."""
     t0 = time.time()
     emit = progress or (lambda e: None)
     stop = should_stop or (lambda: False)
@@ -245,21 +260,43 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
     layout = HeadLayout("shared" if config.classifier_per is None else config.classifier_per, space)
 
     emit(ProgressEvent("prepare", total_epochs=config.epochs, message="tokenising products"))
-    tokenizer = load_tokenizer(config.encoder)
+    base = None
+    if warm_start is not None:
+        base = XmcModel.load(warm_start, device=config.device).for_taxonomy(taxonomy)
+        if base.layout.grouped or config.classifier_per is not None:
+            raise DataError("warm start needs the shared head in both the base model and the config")
+        config = dataclasses.replace(config, encoder=base.config.encoder, layers=base.network.layers,
+                                     label_text=base.network.label_text,
+                                     value_match=base.network.match_weight is not None)
+    tokenizer = base.tokenizer if base is not None else load_tokenizer(config.encoder)
     enc_all = encode_products(products, space, tokenizer, config.max_length,
                               matcher=ValueMatcher(space) if config.value_match else None)
     single_valued = single_valued_attributes(space, enc_all.positives) if config.single_value_attributes else []
     train_idx, val_idx = _split(len(enc_all), config, rng)
     enc, val = _subset(enc_all, train_idx), _subset(enc_all, val_idx)
 
-    network = build_network(config, layout, gathered)
-    with torch.no_grad():
-        if config.prior_bias:
-            network.head_bias[:, 0] = prior_bias(layout, space, enc.category, enc.positives, masking)
-        if network.match_weight is not None:
-            network.match_weight[-1] = match_prior(space, enc, masking)
-    network.to(device)
-    ids_kw = token_ids(tokenizer, network)
+    if base is not None:
+        network = base.network
+        network.sparse_head = gathered
+        for p in network.parameters():
+            p.requires_grad_(True)
+        network.freeze(config.freeze_layers)
+        network.to(device)
+        ids_kw = token_ids(tokenizer, network)
+    else:
+        network = build_network(config, layout, gathered)
+        with torch.no_grad():
+            if config.prior_bias:
+                network.head_bias[:, 0] = prior_bias(layout, space, enc.category, enc.positives, masking)
+            if network.match_weight is not None:
+                network.match_weight[-1] = match_prior(space, enc, masking)
+        network.to(device)
+        ids_kw = token_ids(tokenizer, network)
+        if network.label_text:
+            refresh_label_embeddings(network, tokenizer, space, device, **ids_kw)
+            initialise_rows_from_text(network)
+            with torch.no_grad():  # the zero-shot score starts at the base rate of a relevant label
+                network.text_bias.fill_(float(network.head_bias.median()))
     groups = layout.groups_of(enc.category) if layout.grouped else None
     lengths = enc.lengths()
     micro = config.micro_batch_size
@@ -284,6 +321,9 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
                                None if groups is None else int(groups[b[0]]), has_neg, device)
 
     for epoch in range(1, config.epochs + 1):
+        if network.label_text and (epoch > 1 or base is not None):
+            # the labels' vectors follow the encoder as it trains (a few seconds per epoch)
+            refresh_label_embeddings(network, tokenizer, space, device, **ids_kw)
         network.train()
         t_epoch, epoch_loss, epoch_n = time.time(), 0.0, 0
         batches = make_batches(lengths, groups, micro, rng, bucketing=config.length_bucketing)
@@ -324,20 +364,34 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
             for p, q in zip(network.parameters(), swa_model.module.parameters()):
                 p.copy_(q)
 
+    if network.label_text:
+        refresh_label_embeddings(network, tokenizer, space, device, **ids_kw)
+
     thresholds = Thresholds(config.threshold, strategy="fixed", single_valued=single_valued)
-    validation = {}
-    if config.threshold_strategy != "fixed" and len(val):
+    validation, calibration = {}, Calibration()
+    if len(val) and (config.calibrate or config.threshold_strategy != "fixed"):
         emit(ProgressEvent("thresholds", config.epochs, config.epochs, step, total_steps,
-                           message=f"tuning thresholds on {len(val)} validation products"))
-        thresholds, validation = tune_thresholds(
-            score_batches(network, layout, val, batch_size=max(micro, 64), device=device, bf16=bf16,
-                          gathered=gathered, **ids_kw),
-            val, space, config, single_valued)
+                           message=f"calibrating and tuning thresholds on {len(val)} validation products"))
+        scored = list(score_batches(network, layout, val, batch_size=max(micro, 64), device=device, bf16=bf16,
+                                    gathered=gathered, **ids_kw))
+        raw_probs, raw_gold = top_pairs(scored, val.positives)
+        if config.calibrate:
+            calibration = Calibration.fit(raw_probs, raw_gold)
+            scored = [(b, labels, calibration.apply(probs), mask) for b, labels, probs, mask in scored]
+        if config.threshold_strategy != "fixed":
+            thresholds, validation = tune_thresholds(scored, val, space, config, single_valued)
+        probs, gold = top_pairs(scored, val.positives)
+        validation["calibration"] = {"top_k_pairs": len(probs), **calibration.to_dict(),
+                                     "ece_before": expected_calibration_error(raw_probs, raw_gold),
+                                     "ece_after": expected_calibration_error(probs, gold)}
 
     emit(ProgressEvent("save", config.epochs, config.epochs, step, total_steps, message=str(out_dir)))
     info = {"train_products": len(enc), "validation_products": len(val), "history": history,
             "validation": validation, "seconds": time.time() - t0}
-    model = XmcModel(network, tokenizer, space, layout, config, thresholds, device, info)
+    if base is not None:
+        info["warm_start"] = {"from": os.fspath(warm_start), "base_info": {k: base.info.get(k) for k in
+                                                                              ("train_products", "seconds")}}
+    model = XmcModel(network, tokenizer, space, layout, config, thresholds, device, info, calibration=calibration)
     model.save(out_dir)
     emit(ProgressEvent("done", config.epochs, config.epochs, step, total_steps, smoothed))
     return TrainResult(os.fspath(out_dir), config, thresholds.to_dict(), validation, history,

@@ -16,7 +16,7 @@ from ml.scoring import score_products_on_commit
 def sent(monkeypatch):
     """What reaches the (working again) broker, by task name."""
     messages = []
-    for name in ("train_model", "score_catalogue", "score_products", "withdraw_irrelevant"):
+    for name in ("train_model", "score_catalogue", "score_products", "withdraw_irrelevant", "follow_taxonomy"):
         monkeypatch.setattr(f"ml.tasks.{name}.delay", lambda *args, name=name: messages.append((name, list(args))))
     return messages
 
@@ -86,7 +86,7 @@ def test_a_taxonomy_edit_while_the_broker_is_down_keeps_the_withdrawal_pass(admi
     response = admin_api.patch(reverse("attribute-detail", args=[attribute.pk]), {"name": "色"}, format="json")
 
     assert response.status_code == 200, response.content
-    assert list(UnsentTask.objects.values_list("task", flat=True)) == ["ml.tasks.withdraw_irrelevant"]
+    assert list(UnsentTask.objects.values_list("task", flat=True)) == ["ml.tasks.follow_taxonomy"]
 
 
 @pytest.mark.django_db
