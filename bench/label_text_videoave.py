@@ -190,7 +190,7 @@ def main(argv=None):
         rng = np.random.default_rng(a.seed)
         replay = [rest[i] for i in rng.choice(len(rest), size=int(round(a.replay * len(rest))), replace=False)]
         cfg = dataclasses.replace(config(a), epochs=a.warm_epochs)
-        model, seconds, result = trained(a, a.step, taxonomy, changed + replay, cfg, warm_start=base)
+        model, seconds, result = trained(a, a.step, taxonomy, changed + replay, cfg, start_from=base)
         out["products"] = {"changed": len(changed), "replay": len(replay)}
         predictions = list(model.predict(test, top_k=ALL_RELEVANT))
         out["test"] = metrics.score(test, predictions, taxonomy, train_products)

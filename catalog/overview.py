@@ -86,6 +86,30 @@ def completeness_rows():
     return sorted(rows, key=lambda row: (row["rate"] is None, row["rate"] or 0.0, -row["products"], row["category"]))
 
 
+LEARNING_VERSIONS = 50  # newest model versions on the learning chart
+
+
+def learning_rows() -> list[dict]:
+    """Per model version (oldest first, the newest LEARNING_VERSIONS): the decisions sellers had
+    made when its training data was frozen, and its F1 on its run's held-out products."""
+    from ml.models import ModelVersion  # ml depends on catalog, not the other way round at import
+
+    versions = list(
+        ModelVersion.objects.filter(run__snapshot__isnull=False)
+        .order_by("-created_at")
+        .values_list("pk", "created_at", "metrics", "run__snapshot__last_decision_id")[:LEARNING_VERSIONS]
+    )
+    rows = []
+    for pk, created_at, metrics, last_decision_id in reversed(versions):
+        metrics = metrics or {}
+        rows.append({
+            "version": pk, "created_at": created_at.isoformat(),
+            "decisions": Decision.objects.standing().filter(pk__lte=last_decision_id or 0).count(),
+            "micro_f1": metrics.get("micro_f1"), "macro_f1": metrics.get("macro_f1"),
+        })
+    return rows
+
+
 def compute_overview() -> dict:
     """Every figure of the overview, as JSON-ready data."""
     by_status = dict(Suggestion.objects.values_list("status").annotate(n=Count("id")).order_by())
@@ -105,6 +129,7 @@ def compute_overview() -> dict:
         "by_version": acceptance_rows("model_version_id", lambda pk: pk),
         "completeness": completeness[:ROWS_SHOWN],
         "category_total": len(completeness),
+        "learning": learning_rows(),
     }
 
 

@@ -146,53 +146,87 @@ def side_by_side(left: dict, right: dict) -> list[dict]:
     return rows
 
 
-# The loss chart is drawn on the server as inline SVG, and the run page swaps in a fresh one
-# on every poll: one drawing routine, no chart library.
+# Charts are drawn on the server as inline SVG (the run page swaps in a fresh loss chart on
+# every poll): one drawing routine, no chart library.
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 640, 240, 40
 
 
-def loss_chart(points) -> str:
-    points = [(float(s), float(l)) for s, l in (points or []) if l == l]  # drops NaN
-    if len(points) < 2:
-        return format_html('<p class="muted">{}</p>', _("The loss curve appears once training has started."))
-    steps, losses = [s for s, _ in points], [l for _, l in points]
-    x0, x1 = min(steps), max(steps) or 1
-    y0, y1 = min(losses), max(losses)
+def line_chart(series, *, css_class: str, title, desc, x_label, y_format="{:.3g}") -> str:
+    """SVG of one or more lines over shared axes. ``series``: [(name, [(x, y), ...])], each
+    with at least one point; ``x_label(x)`` writes the first and last x under the axis."""
+    points = [(x, y) for _, line in series for x, y in line]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
     if y1 == y0:
         y1 = y0 + 1
     if x1 == x0:
         x1 = x0 + 1
     width, height = CHART_WIDTH - 2 * MARGIN, CHART_HEIGHT - 2 * MARGIN
 
-    def xy(step, loss):
-        return (MARGIN + width * (step - x0) / (x1 - x0), MARGIN + height * (1 - (loss - y0) / (y1 - y0)))
+    def xy(x, y):
+        return (MARGIN + width * (x - x0) / (x1 - x0), MARGIN + height * (1 - (y - y0) / (y1 - y0)))
 
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(s, l) for s, l in points))
     ticks = format_html_join(
         "",
         '<text x="{}" y="{}" class="tick" text-anchor="end">{}</text>',
-        ((MARGIN - 6, f"{xy(x0, v)[1] + 4:.1f}", f"{v:.3g}") for v in (y0, (y0 + y1) / 2, y1)),
+        ((MARGIN - 6, f"{xy(x0, v)[1] + 4:.1f}", y_format.format(v)) for v in (y0, (y0 + y1) / 2, y1)),
+    )
+    lines = format_html_join(
+        "",
+        '<polyline points="{}" class="curve curve-{}"><title>{}</title></polyline>{}',
+        (
+            (
+                " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(a, b) for a, b in line)),
+                number,
+                name,
+                format_html_join("", '<circle cx="{}" cy="{}" r="3" class="dot curve-{}"/>',
+                                 ((*(f"{v:.1f}" for v in xy(a, b)), number) for a, b in line))
+                if len(line) < 50 else "",
+            )
+            for number, (name, line) in enumerate(series)
+        ),
     )
     return format_html(
-        '<svg class="loss-chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="loss-title loss-desc">'
-        '<title id="loss-title">{title}</title><desc id="loss-desc">{desc}</desc>'
+        '<svg class="chart {css}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{css}-title {css}-desc">'
+        '<title id="{css}-title">{title}</title><desc id="{css}-desc">{desc}</desc>'
         '<line x1="{m}" y1="{bottom}" x2="{right}" y2="{bottom}" class="axis"/>'
         '<line x1="{m}" y1="{m}" x2="{m}" y2="{bottom}" class="axis"/>'
         "{ticks}"
         '<text x="{m}" y="{label_y}" class="tick">{first}</text>'
         '<text x="{right}" y="{label_y}" class="tick" text-anchor="end">{last}</text>'
-        '<polyline points="{path}" class="curve"/></svg>',
-        w=CHART_WIDTH,
-        h=CHART_HEIGHT,
-        m=MARGIN,
-        bottom=MARGIN + height,
-        right=MARGIN + width,
-        label_y=MARGIN + height + 16,
-        title=_("Training loss"),
+        "{lines}</svg>",
+        css=css_class, w=CHART_WIDTH, h=CHART_HEIGHT, m=MARGIN, bottom=MARGIN + height, right=MARGIN + width,
+        label_y=MARGIN + height + 16, title=title, desc=desc, ticks=ticks, first=x_label(x0), last=x_label(x1),
+        lines=lines,
+    )
+
+
+def loss_chart(points) -> str:
+    points = [(float(s), float(l)) for s, l in (points or []) if l == l]  # drops NaN
+    if len(points) < 2:
+        return format_html('<p class="muted">{}</p>', _("The loss curve appears once training has started."))
+    (x0, first), (x1, last) = points[0], points[-1]
+    return line_chart(
+        [(_("Training loss"), points)], css_class="loss-chart", title=_("Training loss"),
         desc=_("Loss from %(first).4g at step %(x0)d to %(last).4g at step %(x1)d")
-        % {"first": losses[0], "x0": x0, "last": losses[-1], "x1": x1},
-        ticks=ticks,
-        first=_("step %(step)d") % {"step": x0},
-        last=_("step %(step)d") % {"step": x1},
-        path=path,
+        % {"first": first, "x0": x0, "last": last, "x1": x1},
+        x_label=lambda step: _("step %(step)d") % {"step": step},
+    )
+
+
+def learning_chart(rows) -> str:
+    """F1 of each model version against the decisions sellers had made when its data was frozen
+    (the overview's `learning` rows)."""
+    rows = [row for row in rows or [] if row.get("micro_f1") is not None]
+    if not rows:
+        return format_html('<p class="muted">{}</p>', _("The chart appears once a model version has been evaluated."))
+    series = [(_("Micro F1"), [(row["decisions"], 100 * row["micro_f1"]) for row in rows])]
+    if all(row.get("macro_f1") is not None for row in rows):
+        series.append((_("Macro F1"), [(row["decisions"], 100 * row["macro_f1"]) for row in rows]))
+    return line_chart(
+        series, css_class="learning-chart", title=_("F1 of each model version against decisions made"),
+        desc=_("%(versions)d versions, from %(first)d to %(last)d decisions")
+        % {"versions": len(rows), "first": rows[0]["decisions"], "last": rows[-1]["decisions"]},
+        x_label=lambda decisions: _("%(n)d decisions") % {"n": decisions}, y_format="{:.1f}%",
     )

@@ -194,6 +194,11 @@ class StartRunForm(forms.Form):
     batch_size = _bounded(forms.IntegerField, "batch_size", _("Batch size"))
     max_length = _bounded(forms.IntegerField, "max_length", _("Maximum length (tokens)"))
     encoder = forms.CharField(label=_("Encoder"), max_length=255, required=False)
+    warm_start = forms.BooleanField(
+        label=_("Warm start"), required=False,
+        help_text=_("Start from the active version's weights and train on what changed since its data, "
+                    "plus a replay sample of the rest: faster than a full run."),
+    )
 
     def __init__(self, *args, base: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,3 +134,27 @@ def read_snapshot_products(snapshot: TrainingSnapshot, part: str) -> list[dict]:
 
 def read_snapshot_taxonomy(snapshot: TrainingSnapshot) -> dict:
     return json.loads((Path(snapshot.path) / "taxonomy.json").read_text(encoding="utf-8"))
+
+
+def _annotations(product: dict) -> tuple:
+    return (sorted(map(tuple, product.get("labels", []))), sorted(map(tuple, product.get("negatives", []))),
+            product.get("category"), product.get("title"), product.get("description"))
+
+
+def changed_since(earlier: TrainingSnapshot, products: list[dict]) -> list[dict] | None:
+    """The products whose document (labels, negatives, category or text) differs from the one
+    in `earlier`, or that it did not hold; None when `earlier`'s files are gone (pruned)."""
+    folder = Path(earlier.path)
+    if earlier.pruned_at is not None or not all((folder / f).is_file() for f in ("train.jsonl", "heldout.jsonl")):
+        return None
+    before = {}
+    for part in ("train", "heldout"):
+        for product in read_snapshot_products(earlier, part):
+            before[product["id"]] = _annotations(product)
+    return [p for p in products if before.get(p["id"]) != _annotations(p)]
+
+
+def replay_sample(products: list[dict], exclude: list[dict], fraction: float, seed: int) -> list[dict]:
+    """A fixed share of `products` not in `exclude`, chosen by a hash of the seed and the id."""
+    skip = {p["id"] for p in exclude}
+    return [p for p in products if p["id"] not in skip and is_held_out(seed + 1, p["id"], fraction)]

@@ -20,7 +20,7 @@ from . import runs
 from .artifacts import artifact_checksum, run_artifact_dir
 from .inference import load_model
 from .models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
-from .snapshots import create_snapshot, read_snapshot_products, read_snapshot_taxonomy
+from .snapshots import changed_since, create_snapshot, read_snapshot_products, read_snapshot_taxonomy, replay_sample
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,16 @@ def _train(run_id: int, attempt: int | None = None) -> None:
         if not train_products:
             raise ValueError("there is no labelled product to train on: import products with labels first")
         shutil.rmtree(out_dir, ignore_errors=True)  # a retried run starts from a clean folder
-        train(taxonomy, train_products, config, out_dir, progress=recorder, should_stop=recorder.should_stop)
+        products, start_from, warm = train_products, None, None
+        if config.warm_start:
+            products, start_from, warm = warm_start_data(train_products, config)
+        train(taxonomy, products, config, out_dir, progress=recorder, should_stop=recorder.should_stop,
+              start_from=start_from)
         recorder.set_stage("evaluate")
         model = XmcModel.load(out_dir, device=settings.ZOKUSEI_DEVICE, bf16=settings.ZOKUSEI_INFERENCE_BF16)
         metrics, comparison = evaluate_against_active(model, snapshot, taxonomy, train_products)
+        if warm is not None:
+            metrics = {**metrics, "warm_start": warm}
         # The version and the run's success commit together: a worker killed in between leaves
         # neither, and a run taken over by another worker (attempt no longer ours) registers none.
         with transaction.atomic():
@@ -125,6 +131,39 @@ def _train(run_id: int, attempt: int | None = None) -> None:
         from .versions import activate_version
 
         activate_version(version.pk, user=None)
+
+
+def warm_start_data(train_products: list[dict], config) -> tuple[list[dict], str | None, dict]:
+    """(products, model folder, summary) of a warm start: the active version's weights, and the
+    training products that changed since its snapshot plus a replay sample of the rest. Without
+    an active version whose artifact and snapshot are still there, the run trains as a full one
+    (all products, the pretrained encoder); the summary (kept in the run's metrics) says which."""
+    from .artifacts import verify_artifact
+
+    active = ModelVersion.objects.filter(is_active=True).select_related("run__snapshot").first()
+    reason = None
+    if active is None:
+        reason = "no active version"
+    elif active.run is None or active.run.snapshot is None:
+        reason = "the active version has no training snapshot"
+    else:
+        changed = changed_since(active.run.snapshot, train_products)
+        if changed is None:
+            reason = "the active version's snapshot was pruned"
+        else:
+            try:
+                folder = verify_artifact(active.artifact_uri, active.checksum)
+            except Exception as error:  # noqa: BLE001 - any unusable artifact: train in full instead
+                reason = f"the active version's artifact cannot be used ({error})"
+            else:
+                if not changed:
+                    raise ValueError("nothing changed since the active version's training data: "
+                                     "there is nothing to warm-start on")
+                replay = replay_sample(train_products, changed, config.replay_fraction, config.seed)
+                return changed + replay, str(folder), {"from_version": active.pk, "changed": len(changed),
+                                                       "replayed": len(replay), "of": len(train_products)}
+    log.info("warm start not possible (%s): training on all %d products", reason, len(train_products))
+    return train_products, None, {"from_version": None, "not_possible": reason, "of": len(train_products)}
 
 
 def _intact(snapshot: TrainingSnapshot | None) -> TrainingSnapshot | None:

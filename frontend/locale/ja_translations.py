@@ -416,6 +416,49 @@ JA = {
     "Back to the review queue": "レビュー待ちに戻る",
     "Access denied": "アクセスできません",
     "This page is for staff only.": "このページはスタッフ専用です。",
+    # Scale (issue 15) and the model following the taxonomy (issue 17).
+    'catalogue summary':
+        'カタログ集計',
+    'catalogue summaries':
+        'カタログ集計',
+    'Choose a category to list its attributes.':
+        'カテゴリを選ぶと、その属性が一覧に出ます。',
+    'Figures as of %(when)s (%(since)s ago), recomputed every %(minutes)s minutes.':
+        '%(when)s 時点の集計です（%(since)s 前）。%(minutes)s 分ごとに再集計します。',
+    'Recompute now':
+        '今すぐ再集計',
+    'The %(shown)s attributes with the most decisions, of %(total)s.':
+        '判定の多い %(shown)s 属性を表示しています（全 %(total)s 属性）。',
+    'The %(shown)s least complete categories, of %(total)s with products.':
+        '充足率の低い %(shown)s カテゴリを表示しています（商品のある全 %(total)s カテゴリ）。',
+    'Least complete first.':
+        '充足率の低い順です。',
+    'at least %(count)s products':
+        '商品 %(count)s 件以上',
+    'at least %(count)s suggestions':
+        '候補 %(count)s 件以上',
+    'The figures are being recomputed; reload this page in a moment.':
+        '再集計しています。しばらくしてからこのページを再読み込みしてください。',
+    'scored category':
+        '採点済みのカテゴリ',
+    'scored categories':
+        '採点済みのカテゴリ',
+    'The chart appears once a model version has been evaluated.':
+        'モデルのバージョンが評価されると、グラフが表示されます。',
+    'F1 of each model version against decisions made':
+        '判断の数に対する各モデルバージョンの F1',
+    '%(versions)d versions, from %(first)d to %(last)d decisions':
+        '%(versions)d 個のバージョン、判断 %(first)d 件から %(last)d 件まで',
+    '%(n)d decisions':
+        '判断 %(n)d 件',
+    'Warm start':
+        'ウォームスタート',
+    "Start from the active version's weights and train on what changed since its data, plus a replay sample of the rest: faster than a full run.":
+        '有効なバージョンの重みから始め、そのデータ以降に変わった商品と、残りから抜き出した一部だけで学習します。全体の学習より速く終わります。',
+    'What the decisions taught the model':
+        '判断からモデルが学んだこと',
+    "Each point is a model version: the decisions sellers had made when its training data was frozen, and its F1 on its own run's held-out products (each run holds out different products, so compare trends, not single points).":
+        '各点はモデルのバージョンです。横軸は学習データを固定した時点までに出品者が行った判断の数、縦軸はその学習の評価用の商品での F1 です（評価用の商品は学習ごとに異なるため、個々の点ではなく傾向を比べてください）。',
 }
 
 _ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')

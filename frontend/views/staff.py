@@ -19,7 +19,7 @@ from ml.models import ModelVersion, TrainingRun
 from ml.outbox import send_on_commit
 from ml.scoring import scoring_progress
 
-from ..figures import evaluation_tables, loss_chart, side_by_side
+from ..figures import evaluation_tables, learning_chart, loss_chart, side_by_side
 from ..forms import StartRunForm
 from ..labels import RUN_STAGE, RUN_STATUS, run_error
 from .access import staff_required
@@ -222,6 +222,7 @@ def overview(request):
     summary = current_overview()
     return render(request, "frontend/overview.html", {
         **summary.figures,
+        "learning_chart": learning_chart(summary.figures.get("learning")),
         "computed_at": summary.computed_at,
         "refresh_minutes": round(settings.CELERY_BEAT_SCHEDULE["refresh-catalogue-overview"]["schedule"] / 60),
     })

@@ -36,6 +36,7 @@ USER_BOUNDS: dict[str, tuple] = {
     "positive_weight": (0.01, 100.0),
     "threshold": (0.001, 0.999),
     "validation_fraction": (0.0, 0.5),
+    "replay_fraction": (0.0, 1.0),
     "min_attribute_positives": (0, 1_000_000),
     "log_every": (1, 100_000),
 }
@@ -102,6 +103,12 @@ class TrainConfig:
     calibrate: bool = True             # Platt scaling of the scores on the validation slice (calibration.py),
                                        # before thresholds are tuned on the calibrated scores
 
+    # -- incremental retraining ---------------------------------------------------------------
+    warm_start: bool = False           # start from the active version's weights and train on what
+                                       # changed since its data plus a replay sample (ml/training.py;
+                                       # the library's train() takes the folder as start_from)
+    replay_fraction: float = 0.2       # share of the unchanged training products replayed in a warm start
+
     validate_each_epoch: bool = False  # score the validation slice after every epoch (history)
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -133,6 +140,7 @@ class TrainConfig:
              "threshold_strategy must be fixed, global or attribute")
         need(0 < self.threshold < 1, "threshold must be in (0, 1)")
         need(0 <= self.validation_fraction < 1, "validation_fraction must be in [0, 1)")
+        need(0 <= self.replay_fraction <= 1, "replay_fraction must be in [0, 1]")
         need(self.negative_weight >= 0 and self.positive_weight > 0, "loss weights must be positive")
 
     @classmethod

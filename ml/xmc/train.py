@@ -234,12 +234,12 @@ def train_step(network: XmcNetwork, optimizers: list, micro_batches: Iterable[di
 
 def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
           progress: Callable[[ProgressEvent], None] | None = None,
-          should_stop: Callable[[], bool] | None = None, warm_start=None) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None, start_from=None) -> TrainResult:
     """Train on ``products`` (docs/formats.md products, optionally with ``negatives``) and write the
     model folder to ``out_dir``. Raises TaxonomyError / DataError on bad inputs and
     TrainingCancelled when ``should_stop()`` turns True (polled every micro-batch).
 
-    ``warm_start``: a model folder to start from instead of the pretrained encoder: its encoder,
+    ``start_from``: a model folder to start from instead of the pretrained encoder: its encoder,
     tokenizer and head rows (labels added to the taxonomy since start from their text, removed
     ones are dropped: XmcModel.for_taxonomy). The caller chooses the products (what changed
     plus a replay sample of the rest); the config's optimisation options apply as given."""
@@ -261,8 +261,8 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
 
     emit(ProgressEvent("prepare", total_epochs=config.epochs, message="tokenising products"))
     base = None
-    if warm_start is not None:
-        base = XmcModel.load(warm_start, device=config.device).for_taxonomy(taxonomy)
+    if start_from is not None:
+        base = XmcModel.load(start_from, device=config.device).for_taxonomy(taxonomy)
         if base.layout.grouped or config.classifier_per is not None:
             raise DataError("warm start needs the shared head in both the base model and the config")
         config = dataclasses.replace(config, encoder=base.config.encoder, layers=base.network.layers,
@@ -389,7 +389,7 @@ def train(taxonomy: dict, products: list[dict], config: TrainConfig, out_dir, *,
     info = {"train_products": len(enc), "validation_products": len(val), "history": history,
             "validation": validation, "seconds": time.time() - t0}
     if base is not None:
-        info["warm_start"] = {"from": os.fspath(warm_start), "base_info": {k: base.info.get(k) for k in
+        info["warm_start"] = {"from": os.fspath(start_from), "base_info": {k: base.info.get(k) for k in
                                                                               ("train_products", "seconds")}}
     model = XmcModel(network, tokenizer, space, layout, config, thresholds, device, info, calibration=calibration)
     model.save(out_dir)

@@ -58,3 +58,25 @@ def test_long_tables_show_their_first_rows_and_say_how_many_there_are(client, st
     assert [row["category"] for row in page.context["completeness"]] == ["TVs"]
     assert page.context["category_total"] == 2
     assert "The 1 least complete categories, of 2 with products." in page.content.decode()
+
+
+def test_the_learning_chart_puts_each_version_at_the_decisions_its_data_held(client, staff, sneaker_suggestions):
+    from catalog.models import Decision
+    from ml.models import ModelVersion, RunStatus, TrainingRun, TrainingSnapshot
+
+    review.accept(staff, sneaker_suggestions["red"].pk)
+    first_decision = Decision.objects.get().pk
+    review.reject(staff, sneaker_suggestions["blue"].pk)
+    for index, (last_decision, f1) in enumerate([(0, 0.30), (first_decision, 0.35), (first_decision + 1, 0.41)]):
+        snapshot = TrainingSnapshot.objects.create(path=f"/tmp/s{index}", checksum="x", taxonomy_revision=0,
+                                                   last_decision_id=last_decision)
+        run = TrainingRun.objects.create(status=RunStatus.SUCCEEDED, snapshot=snapshot)
+        ModelVersion.objects.create(run=run, artifact_uri=f"/tmp/v{index}", checksum="x",
+                                    metrics={"micro_f1": f1, "macro_f1": f1 / 2})
+
+    figures = overview.refresh_overview().figures
+
+    assert [(row["decisions"], row["micro_f1"]) for row in figures["learning"]] == [(0, 0.30), (1, 0.35), (2, 0.41)]
+    client.force_login(staff)
+    page = client.get(reverse("frontend:overview")).content.decode()
+    assert 'class="chart learning-chart"' in page and "3 versions, from 0 to 2 decisions" in page

@@ -130,7 +130,7 @@ def test_a_warm_start_keeps_the_trained_rows_and_learns_the_added_label(tmp_path
     replay = [p for p in products if ["Color", "black"] not in p["labels"]][:8]
     base = XmcModel.load(trained_model, device="cpu")
     result = train(grown, green + replay, make_tiny_config(epochs=1, lr=1e-4), tmp_path / "warm",
-                   warm_start=trained_model)
+                   start_from=trained_model)
     warm = XmcModel.load(tmp_path / "warm", device="cpu")
     assert warm.info["warm_start"]["from"] == str(trained_model)
     assert result.train_products + result.validation_products == len(green) + 8
