@@ -221,4 +221,6 @@ class StartRunForm(forms.Form):
     def parameters(self) -> dict:
         """The base's options with the form's values over them; an emptied field keeps the base's."""
         given = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        # An unticked box sends nothing: off, as it was unless the base had it on.
+        given = {name: value for name, value in given.items() if value is not False or self.base.get(name)}
         return {**self.base, **given}

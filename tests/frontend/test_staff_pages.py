@@ -161,6 +161,8 @@ def _initial_post(page):
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([a-z_]+)"', tag).group(1)
         value = re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue  # a browser posts a checkbox only when it is ticked
         if name != "csrfmiddlewaretoken":
             fields[name] = value.group(1) if value else ""
     return fields
@@ -184,6 +186,13 @@ def test_an_emptied_field_keeps_the_active_versions_value(staff_browser, demo_li
     staff_browser.post(url("start_run"), {"epochs": "2", "encoder": ""})
     run = TrainingRun.objects.exclude(pk=version.run_id).get()
     assert run.parameters == {**parameters, "epochs": 2}
+
+
+def test_ticking_warm_start_asks_the_run_for_one(staff_browser, demo_like_version):
+    version, parameters = demo_like_version
+    staff_browser.post(url("start_run"), {"warm_start": "on"})
+    run = TrainingRun.objects.exclude(pk=version.run_id).get()
+    assert run.parameters == {**parameters, "warm_start": True}
 
 
 def test_without_an_active_version_the_form_keeps_the_pipelines_defaults(staff_browser):
