@@ -104,6 +104,17 @@ def catalogue(db):
 
 
 @pytest.fixture
+def active_version(registered_version, eager_celery, catalogue, django_capture_on_commit_callbacks):
+    """A registered version, activated: the catalogue scored by it (eager tasks, on commit)."""
+    from ml import versions
+
+    version = registered_version("active")
+    with django_capture_on_commit_callbacks(execute=True):
+        versions.activate_version(version.pk)
+    return version
+
+
+@pytest.fixture
 def eager_celery(settings):
     """Tasks run inline where they are sent (for tests that are not about the worker)."""
     from config.celery import app

@@ -9,14 +9,6 @@ from taxonomy.relevance import relevant_value_ids
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def active_version(registered_version, eager_celery, catalogue, django_capture_on_commit_callbacks):
-    version = registered_version("active")
-    with django_capture_on_commit_callbacks(execute=True):
-        versions.activate_version(version.pk)  # eager: scores the catalogue once committed
-    return version
-
-
 def test_it_scores_the_catalogue_on_activation_within_relevant_labels(active_version, catalogue):
     suggestions = list(Suggestion.objects.select_related("product"))
     assert suggestions

@@ -4,21 +4,12 @@ of the categories whose labels changed are scored again in the background."""
 import pytest
 
 from catalog.models import Product, Suggestion, SuggestionStatus
-from ml import versions
 from ml.models import ScoredCategory
 from ml.scoring import rescore_changed_categories
 from ml.tasks import score_products
 from taxonomy.models import AttributeValue, CategoryAttribute
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def active_version(registered_version, eager_celery, catalogue, django_capture_on_commit_callbacks):
-    version = registered_version("active")
-    with django_capture_on_commit_callbacks(execute=True):
-        versions.activate_version(version.pk)  # eager: scores the catalogue once committed
-    return version
 
 
 def test_activation_records_what_each_category_was_scored_with(active_version, catalogue):
