@@ -17,7 +17,8 @@ The simulated seller:
   not, and each gold label the model missed typed in as a correction. The decisions counted are
   those accepts, rejects and corrections;
 - the model then fine-tunes from its last version (warm start) on the reviewed products plus a
-  replay sample of the earlier ones (--replay), for --round-epochs;
+  replay sample of the earlier ones (--replay), for --round-epochs; or, with --retrain full,
+  trains anew from the pretrained encoder on every labelled product, for --epochs;
 - micro- and macro-F1 on a fixed sample of the test products (--test) are recorded per round.
 
 Orders, as the review queue sorts (frontend/queue.py): "uncertain" puts first the products
@@ -125,8 +126,11 @@ def run(a) -> dict:
         replay = [earlier[i] for i in order_rng.permutation(len(earlier))[:int(round(a.replay * len(earlier)))]]
         reviewed += new
         next_folder = work / a.order / f"round-{round_number + 1}"
-        cfg = TrainConfig(**{**config.to_dict(), "epochs": a.round_epochs})
-        train(taxonomy, new + replay, cfg, next_folder, start_from=folder)
+        if a.retrain == "full":
+            train(taxonomy, labelled + reviewed, config, next_folder)
+        else:
+            cfg = TrainConfig(**{**config.to_dict(), "epochs": a.round_epochs})
+            train(taxonomy, new + replay, cfg, next_folder, start_from=folder)
         folder = next_folder
     return {"order": a.order, "history": history, "options": {k: str(v) for k, v in vars(a).items()}}
 
@@ -178,6 +182,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="epochs of the first model")
     parser.add_argument("--round-epochs", type=int, default=2, help="epochs of each warm-started round")
     parser.add_argument("--replay", type=float, default=0.3)
+    parser.add_argument("--retrain", choices=["warm", "full"], default="warm",
+                        help="each round: fine-tune from the last version, or train anew on every labelled product")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--png", help="write the chart here (needs matplotlib: pip install -e '.[bench]')")
