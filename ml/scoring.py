@@ -50,7 +50,7 @@ def send_catalogue_chunks(version_id: int) -> int:
     if not ModelVersion.objects.filter(pk=version_id, is_active=True).exists():
         return 0
     # The whole catalogue is scored against today's taxonomy: later edits are measured from here.
-    record_scored_categories(relevance_index(), Category.objects.values_list("pk", flat=True))
+    record_scored_categories(_digests(relevance_index(), Category.objects.values_list("pk", flat=True)))
     chunks = 0
     product_ids = Product.objects.values_list("pk", flat=True)
     for ids in in_pk_batches(product_ids, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
@@ -141,9 +141,8 @@ def _digests(index, category_ids) -> dict[int, str]:
     return out
 
 
-def record_scored_categories(index, category_ids) -> None:
-    """Remember the categories' relevant labels as scored now."""
-    digests = _digests(index, list(category_ids))
+def record_scored_categories(digests: dict[int, str]) -> None:
+    """Remember the categories' relevant labels (their digests, `_digests`) as scored now."""
     ScoredCategory.objects.bulk_create(
         [ScoredCategory(category_id=pk, digest=digest) for pk, digest in digests.items()],
         update_conflicts=True, unique_fields=["category"], update_fields=["digest", "scored_at"], batch_size=1000,
@@ -166,12 +165,12 @@ def rescore_changed_categories() -> int:
     with transaction.atomic():
         recorded = dict(ScoredCategory.objects.select_for_update().values_list("category_id", "digest"))
         if version_id is None or not recorded:
-            record_scored_categories(index, category_ids)
+            record_scored_categories(current)
             return 0
         changed = [pk for pk, digest in current.items() if recorded.get(pk) != digest]
         if not changed:
             return 0
-        record_scored_categories(index, changed)
+        record_scored_categories({pk: current[pk] for pk in changed})
         sent = 0
         products = Product.objects.filter(category_id__in=changed).values_list("pk", flat=True)
         for ids in in_pk_batches(products, settings.ZOKUSEI_SCORING_CHUNK_SIZE):
