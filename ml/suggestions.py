@@ -13,8 +13,11 @@ from taxonomy.relevance import relevance_index
 
 from .inference import decision_thresholds
 
-# Decided suggestions are never reopened by a re-score: a rejection is final for that
-# product, and an accepted one is already a label.
+# A chunk writes its products' suggestions in transactions of this many products, so that the
+# row locks a write takes are held for a few milliseconds, not for the whole chunk's writes: a
+# reviewer deciding one of these suggestions waits at most that long (docs/benchmarks.md,
+# "The queue while a re-score runs").
+WRITE_BATCH_PRODUCTS = 64
 
 
 def apply_predictions(version, products, predictions, thresholds=None) -> int:
@@ -23,13 +26,18 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
     Each suggestion keeps the cut-off it was decided with (its attribute's threshold in the
     version, `thresholds` = (global, {attribute: threshold}) or read from the version's
     artifact), so that the queue ranks by the distance to it. Returns how many suggestions
-    are pending for these products afterwards. Safe to run twice: the second run writes the
-    same rows again.
+    are pending for these products afterwards, as written by this call. Safe to run twice:
+    the second run writes the same rows again.
+
+    Reviewers are never made to wait for a whole chunk: the products are written in short
+    transactions of WRITE_BATCH_PRODUCTS, and a suggestion that someone holds locked right now
+    (a seller deciding it) is skipped (`SKIP LOCKED`), not waited for. That seller's decision
+    settles it; a suggestion skipped while its decision is undone keeps its earlier score
+    until the next re-score.
     """
     global_threshold, attribute_thresholds = thresholds or decision_thresholds(version)
     by_id = {str(product.pk): product for product in products}
-    index = relevance_index()
-    names = index.ids  # (attribute, value) names → label id, for the current taxonomy
+    names = relevance_index().ids  # (attribute, value) names → label id, for the current taxonomy
     wanted: dict[int, dict[int, tuple[float, float]]] = {}
     for prediction in predictions:
         product = by_id[prediction["id"]]
@@ -43,24 +51,45 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
                     attribute_thresholds.get(attribute, global_threshold),
                 )
         wanted[product.pk] = chosen
+    return sum(
+        _write_suggestions(version, products[start : start + WRITE_BATCH_PRODUCTS], wanted)
+        for start in range(0, len(products), WRITE_BATCH_PRODUCTS)
+    )
+
+
+def _write_suggestions(version, products, wanted) -> int:
+    """One short transaction: the suggestions of a few products, as `wanted` says."""
+    index = relevance_index()
+    product_ids = [product.pk for product in products]
     with transaction.atomic():
-        # Lock the chunk's suggestions: a seller deciding one right now must not be overwritten.
-        existing = list(
-            Suggestion.objects.select_for_update().filter(product_id__in=list(wanted)).values_list(
+        # The rows nobody else holds, locked and read with their status as of now.
+        mine = list(
+            Suggestion.objects.select_for_update(skip_locked=True).filter(product_id__in=product_ids).values_list(
                 "pk", "product_id", "value_id", "status"
             )
         )
+        mine_pks = {pk for pk, _, _, _ in mine}
+        # Rows someone holds (a decision in progress) are left to that decision.
+        busy = {
+            (product_id, value_id)
+            for pk, product_id, value_id in Suggestion.objects.filter(product_id__in=product_ids).values_list(
+                "pk", "product_id", "value_id"
+            )
+            if pk not in mine_pks
+        }
         labels = defaultdict(set)
-        for product_id, value_id in ProductLabel.objects.filter(product_id__in=list(wanted)).values_list(
+        for product_id, value_id in ProductLabel.objects.filter(product_id__in=product_ids).values_list(
             "product_id", "value_id"
         ):
             labels[product_id].add(value_id)
-        decided = {(p, v) for _, p, v, status in existing if status in DECIDED_STATUSES}
+        # Decided suggestions are never reopened by a re-score: a rejection is final for that
+        # product, and an accepted one is already a label.
+        untouchable = busy | {(p, v) for _, p, v, status in mine if status in DECIDED_STATUSES}
         rows = []
         for product in products:
             relevant = index.value_ids(product.category_id)
             for value_id, (score, threshold) in wanted.get(product.pk, {}).items():
-                if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in decided:
+                if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in untouchable:
                     rows.append(
                         Suggestion(
                             product_id=product.pk, seller_id=product.seller_id, value_id=value_id, model_version=version,
@@ -68,9 +97,11 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
                         )
                     )
         keep = {(row.product_id, row.value_id) for row in rows}
-        stale = [pk for pk, p, v, status in existing if status == SuggestionStatus.PENDING and (p, v) not in keep]
+        stale = [pk for pk, p, v, status in mine if status == SuggestionStatus.PENDING and (p, v) not in keep]
         if stale:
             Suggestion.objects.filter(pk__in=stale).update(status=SuggestionStatus.WITHDRAWN)
+        # Existing rows among these are ones this transaction holds, so the upsert waits for
+        # nobody; a row that appeared since (the same chunk delivered twice) is updated in turn.
         Suggestion.objects.bulk_create(
             rows,
             update_conflicts=True,
