@@ -12,6 +12,7 @@ if it did not exist (`Suggestion.DoesNotExist`), so pages answer 404 rather than
 """
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,18 @@ def visible_suggestions(user):
     if is_seller(user):
         return Suggestion.objects.filter(seller_id=user.seller_id)
     return Suggestion.objects.none()
+
+
+def _through_visible_suggestion(user) -> Q:
+    """`visible_suggestions` as a condition on a decision's suggestion. A direct condition,
+    not `suggestion__in=visible_suggestions(user)`: that subquery joined the suggestions a
+    second time, and planning the undo query took 6 ms instead of under 2 (docs/benchmarks.md,
+    "Scale")."""
+    if is_staff_member(user):
+        return Q()
+    if is_seller(user):
+        return Q(suggestion__seller_id=user.seller_id)
+    return Q(pk__in=[])
 
 
 def _locked(queryset):
@@ -96,10 +109,12 @@ def allowed_values(category_id, attribute_ids):
     may choose (the suggested value itself aside). The product page lists them for every
     attribute at once; `correct` checks a choice against them."""
     from taxonomy.models import AttributeValue
-    from taxonomy.relevance import relevant_value_ids
+    from taxonomy.relevance import relevance_index
 
+    # Only these attributes' relevant ids are sent: a category allows hundreds of values, and
+    # binding each of them as a parameter cost more than the query (docs/benchmarks.md, "Scale").
     return AttributeValue.objects.filter(
-        attribute_id__in=attribute_ids, pk__in=relevant_value_ids(category_id)
+        pk__in=relevance_index().value_ids_of_attributes(category_id, attribute_ids)
     ).order_by("name")
 
 
@@ -210,7 +225,7 @@ def _undoable(user, product_id=None):
     # PostgreSQL joined all 200,000 of a large seller's, 0.4 s). Decisions the user may no
     # longer see only make the reach shorter.
     cutoff = list(mine.order_by("-created_at").values_list("created_at", flat=True).distinct()[UNDO_DEPTH - 1 : UNDO_DEPTH])
-    standing = mine.filter(suggestion__in=visible_suggestions(user), undone_at__isnull=True)
+    standing = mine.filter(_through_visible_suggestion(user), undone_at__isnull=True)
     if cutoff:
         standing = standing.filter(created_at__gte=cutoff[0])
     return standing

@@ -219,33 +219,33 @@ def _products_in_order(suggestions, sort, needed):
     return list(found)[:needed]
 
 
-def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SIZE) -> QueuePage:
-    number = max(1, number)
-    offset = (number - 1) * size
-    suggestions = _matching_suggestions(user, filters)
+def _ranked_product_ids(user, filters: QueueFilters, suggestions, offset: int, count: int) -> list[int]:
+    """The ids of the products at positions offset .. offset + count - 1 of the queue."""
     if filters.sort != "newest":
         ranked = _products_in_order(
-            suggestions.filter(_product_condition(user, filters, prefix="product__")), filters.sort, offset + size + 1
+            suggestions.filter(_product_condition(user, filters, prefix="product__")), filters.sort, offset + count
         )
-        ids = ranked[offset : offset + size]
-        keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids), filters.sort)}
-        rows = [keyed[pk] for pk in ids]
-        has_next = len(ranked) > offset + size
-    else:
-        matching = suggestions.filter(product_id=OuterRef("pk"))
-        products = (
-            visible_products(user)
-            .filter(_product_condition(user, filters))
-            .filter(Exists(matching))
-            .order_by("-id")
-            .values_list("id", flat=True)
-        )
-        ids = list(products[offset : offset + size + 1])
-        keyed = {
-            row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids[:size]), filters.sort)
-        }
-        rows = [keyed[pk] for pk in ids[:size] if pk in keyed]
-        has_next = len(ids) > size
+        return ranked[offset:]
+    matching = suggestions.filter(product_id=OuterRef("pk"))
+    products = (
+        visible_products(user)
+        .filter(_product_condition(user, filters))
+        .filter(Exists(matching))
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
+    return list(products[offset : offset + count])
+
+
+def queue_page(user, filters: QueueFilters, number: int = 1, size: int = PAGE_SIZE) -> QueuePage:
+    number = max(1, number)
+    suggestions = _matching_suggestions(user, filters)
+    ids = _ranked_product_ids(user, filters, suggestions, (number - 1) * size, size + 1)
+    has_next = len(ids) > size
+    ids = ids[:size]
+    keyed = {row["product_id"]: row for row in _summaries(suggestions.filter(product_id__in=ids), filters.sort)}
+    # A product whose last suggestion was decided since its id was read is left out.
+    rows = [keyed[pk] for pk in ids if pk in keyed]
     # A row shows 90 characters of the title: read only those, never a stored title or
     # description of megabytes (older rows may predate catalog/limits.py).
     products = (
@@ -281,9 +281,7 @@ def next_product_id(user, filters: QueueFilters, exclude_id, exclude=()):
     """The product the `n` key goes to: the head of the queue, leaving out the current one
     and those in `exclude` (the products already seen in this pass, frontend/review_pass.py)."""
     excluded = {exclude_id, *exclude}
-    # One page long enough to hold every excluded product and one more: the queue's own order.
-    page = queue_page(user, filters, 1, size=len(excluded) + 1)
-    for row in page.rows:
-        if row["product_id"] not in excluded:
-            return row["product_id"]
-    return None
+    # The head of the queue long enough to hold every excluded product and one more: only the
+    # ids, not the rows a page shows (this runs on every product page).
+    ids = _ranked_product_ids(user, filters, _matching_suggestions(user, filters), 0, len(excluded) + 1)
+    return next((pk for pk in ids if pk not in excluded), None)

@@ -42,9 +42,16 @@ class RelevanceIndex:
     names: dict[int, tuple[str, str]]
     # (attribute name, value name) -> AttributeValue id: the reverse of `names`.
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    # AttributeValue id -> its Attribute id.
+    attribute_of: dict[int, int] = field(default_factory=dict)
 
     def value_ids(self, category_id: int) -> frozenset[int]:
         return self.by_category.get(category_id, _EMPTY)
+
+    def value_ids_of_attributes(self, category_id: int, attribute_ids: Iterable[int]) -> list[int]:
+        """The category's relevant values of these attributes."""
+        wanted = set(attribute_ids)
+        return [value_id for value_id in self.value_ids(category_id) if self.attribute_of[value_id] in wanted]
 
     def pairs(self, category_id: int) -> frozenset[tuple[str, str]]:
         return frozenset(self.names[value_id] for value_id in self.value_ids(category_id))
@@ -58,12 +65,13 @@ class RelevanceIndex:
 
 def build_index(key=None) -> RelevanceIndex:
     """Compute the index of the whole taxonomy from the database (five queries)."""
-    names = {}
+    names, attribute_of = {}, {}
     values_of_attribute = defaultdict(set)
     for value_id, attribute_id, attribute_name, value_name in AttributeValue.objects.values_list(
         "id", "attribute_id", "attribute__name", "name"
     ):
         names[value_id] = (attribute_name, value_name)
+        attribute_of[value_id] = attribute_id
         values_of_attribute[attribute_id].add(value_id)
 
     own = defaultdict(set)
@@ -83,7 +91,7 @@ def build_index(key=None) -> RelevanceIndex:
     parents = dict(Category.objects.values_list("id", "parent_id"))
     by_category = inherit_relevance(parents, own)
     ids = {pair: value_id for value_id, pair in names.items()}
-    return RelevanceIndex(key=key, by_category=by_category, names=names, ids=ids)
+    return RelevanceIndex(key=key, by_category=by_category, names=names, ids=ids, attribute_of=attribute_of)
 
 
 _lock = threading.Lock()

@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""Where one request's time goes, for the review pages, in-process and with no load around it.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zk_bench_review \\
+        .venv/bin/python bench/page_profile.py --user seller-<slug> [--profile queue]
+
+Signs in as the user (any user of the database; the password bench/load_review_data.py gives them by default), then
+requests the queue (each sort, alone) and the first product of it --repeat times each, with
+DEBUG off and a persistent connection, as gunicorn would. Prints per page the median time,
+the median time spent in SQL (from the connection's execute wrapper) and the rest (Python:
+the view, forms and templates). --profile PAGE prints cProfile's top functions for that page.
+"""
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_review_data import DEFAULT_PASSWORD  # noqa: E402
+
+
+class SqlClock:
+    """Counts the time and number of the statements run through Django's connection."""
+
+    def __init__(self):
+        self.seconds, self.count = 0.0, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", default=DEFAULT_PASSWORD)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--profile", choices=["queue", "product"], help="print cProfile's top functions for it")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1"  # loopback: no HTTPS redirect, as in the load test
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if not client.login(username=args.user, password=args.password):
+        raise SystemExit(f"cannot sign in as {args.user}")
+    queue = client.get("/queue/")
+    first = re.search(r'href="(/products/\d+/)', queue.content.decode())
+    if first is None:
+        raise SystemExit("the user's queue is empty")
+    pages = {f"queue {sort}": f"/queue/?sort={sort}" for sort in ("uncertain", "confident", "newest")}
+    pages["product"] = first.group(1)
+
+    print(f"{'page':<20} {'median ms':>9} {'sql ms':>7} {'queries':>7} {'other ms':>8}  (of {args.repeat} requests)")
+    for name, url in pages.items():
+        totals, sql_times, counts = [], [], []
+        for _ in range(args.repeat):
+            clock = SqlClock()
+            with connection.execute_wrapper(clock):
+                started = time.perf_counter()
+                response = client.get(url)
+                totals.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+            sql_times.append(clock.seconds)
+            counts.append(clock.count)
+        total, sql = statistics.median(totals) * 1000, statistics.median(sql_times) * 1000
+        print(f"{name:<20} {total:9.1f} {sql:7.1f} {statistics.median(counts):7.0f} {total - sql:8.1f}")
+        if args.profile and name.startswith(args.profile):
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.repeat):
+                client.get(url)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
