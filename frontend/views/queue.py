@@ -9,11 +9,14 @@ answers with the count, and only a second post with `confirm` decides. Both are 
 posts; each decision is a Decision row (catalog/review.py), and posting twice decides nothing
 more (the suggestions are no longer pending).
 """
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -49,6 +52,28 @@ def heading(form) -> str:
     return _("%(subject)s, %(status)s") % {"subject": subject, "status": status}
 
 
+def _shown_rows(rows, query):
+    """What each row prints, worked out here once instead of by a dozen template tags per row:
+    the page lists 50 rows, and rendering them was most of its time (docs/benchmarks.md, "Scale")."""
+    back = f"?queue={quote(query, safe='/')}" if query else ""  # as the template's urlencode filter
+    for row in rows:
+        row["url"] = reverse("frontend:product", args=[row["product_id"]]) + back
+        top = row["top"]
+        row["more_text"] = (
+            ngettext("+%(counter)s more", "+%(counter)s more", row["more"]) % {"counter": row["more"]}
+            if row["more"] else ""
+        )
+        if top is None:
+            continue
+        names = {"attribute": top.value.attribute.name, "value": top.value.name}
+        row["select_label"] = _("Select %(attribute)s = %(value)s") % names
+        row["score_text"], row["threshold_text"] = number_format(top.score, 2), number_format(top.threshold, 2)
+        row["score_title"] = _("Score %(score)s; the model suggests this attribute from %(threshold)s") % {
+            "score": row["score_text"], "threshold": row["threshold_text"],
+        }
+    return rows
+
+
 def _filter_form(request, query):
     form = QueueFilterForm(query, user=request.user)
     return form, form.filters()
@@ -70,13 +95,15 @@ def queue(request):
     params.pop("page", None)
     across_form = AcceptAcrossForm(initial={"attribute": filters.attribute_id})
     limit_taxonomy_choices(form, filters, across_form)
+    query = params.urlencode()
+    _shown_rows(page.rows, query)
     return render(
         request,
         "frontend/queue.html",
         {
             "form": form,
             "page": page,
-            "query": params.urlencode(),
+            "query": query,
             "heading": heading(form),
             "totals": totals(request.user, filters),
             "reviewed_today": review.reviewed_today(request.user),
