@@ -17,7 +17,7 @@ from .inference import decision_thresholds
 # row locks a write takes are held for a few milliseconds, not for the whole chunk's writes: a
 # reviewer deciding one of these suggestions waits at most that long (docs/benchmarks.md,
 # "The queue while a re-score runs").
-WRITE_BATCH_PRODUCTS = 64
+WRITE_BATCH_PRODUCTS = 128
 
 
 def apply_predictions(version, products, predictions, thresholds=None) -> int:
@@ -51,14 +51,23 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
                     attribute_thresholds.get(attribute, global_threshold),
                 )
         wanted[product.pk] = chosen
+    # Every suggestion row of the chunk, read once without locks: a row that is here but that a
+    # batch below cannot lock is held by someone else right now.
+    stored = {
+        pk: (product_id, value_id)
+        for pk, product_id, value_id in Suggestion.objects.filter(product_id__in=list(wanted)).values_list(
+            "pk", "product_id", "value_id"
+        )
+    }
     return sum(
-        _write_suggestions(version, products[start : start + WRITE_BATCH_PRODUCTS], wanted)
+        _write_suggestions(version, products[start : start + WRITE_BATCH_PRODUCTS], wanted, stored)
         for start in range(0, len(products), WRITE_BATCH_PRODUCTS)
     )
 
 
-def _write_suggestions(version, products, wanted) -> int:
-    """One short transaction: the suggestions of a few products, as `wanted` says."""
+def _write_suggestions(version, products, wanted, stored) -> int:
+    """One short transaction: the suggestions of a few products, as `wanted` says. `stored`
+    maps the suggestion rows read before: id → (product id, value id)."""
     index = relevance_index()
     product_ids = [product.pk for product in products]
     with transaction.atomic():
@@ -69,14 +78,11 @@ def _write_suggestions(version, products, wanted) -> int:
             )
         )
         mine_pks = {pk for pk, _, _, _ in mine}
-        # Rows someone holds (a decision in progress) are left to that decision.
-        busy = {
-            (product_id, value_id)
-            for pk, product_id, value_id in Suggestion.objects.filter(product_id__in=product_ids).values_list(
-                "pk", "product_id", "value_id"
-            )
-            if pk not in mine_pks
-        }
+        # Rows someone holds (a decision in progress) are left to that decision. A row created
+        # since `stored` was read is either ours now or another write's of the same chunk (a
+        # task delivered twice), which the upsert below waits for.
+        in_batch = set(product_ids)
+        busy = {pair for pk, pair in stored.items() if pair[0] in in_batch and pk not in mine_pks}
         labels = defaultdict(set)
         for product_id, value_id in ProductLabel.objects.filter(product_id__in=product_ids).values_list(
             "product_id", "value_id"

@@ -60,6 +60,28 @@ def test_it_filters(alice, shelf, taxonomy, sort, probe, monkeypatch):
     assert only(search="ＳＮＥＡＫＥＲ") == ["p1", "p2"]
 
 
+@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
+def test_a_two_character_search_finds_the_titles_that_hold_it(alice, taxonomy, seller_a, model_version, probe,
+                                                              monkeypatch):
+    # Two characters are below what a trigram index serves: PostgreSQL answers from the title
+    # bigram index (migration catalog 0012), SQLite by a scan; both must find the same.
+    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
+    sneakers, red = taxonomy.category("Shoes", "Men's shoes", "Sneakers"), taxonomy.value("Color", "red")
+    titles = {"m1": "白いマグカップ", "m2": "大きなマグ", "m3": "マ グ", "m4": "Big MUG ＵＳ", "m5": "Tiny"}
+    for external_id, title in titles.items():
+        suggest(make_product(seller_a, sneakers, external_id, title), red, model_version, 0.9)
+
+    def only(search):
+        return sorted(ids(queue_page(alice, QueueFilters(search=search))))
+
+    assert only("マグ") == ["m1", "m2"]
+    assert only("mu") == ["m4"]  # another case
+    assert only("US") == ["m4"]  # the title spells it full-width
+    assert only("ny") == ["m5"]
+    assert only("グカ") == ["m1"]
+    assert only("zz") == []
+
+
 def test_it_lists_decided_products_by_status(alice, shelf):
     suggestion = shelf["boot"].suggestions.get()
     review.reject(alice, suggestion.pk)
