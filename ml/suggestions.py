@@ -37,7 +37,8 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
     """
     global_threshold, attribute_thresholds = thresholds or decision_thresholds(version)
     by_id = {str(product.pk): product for product in products}
-    names = relevance_index().ids  # (attribute, value) names → label id, for the current taxonomy
+    index = relevance_index()
+    names = index.ids  # (attribute, value) names → label id, for the current taxonomy
     wanted: dict[int, dict[int, tuple[float, float]]] = {}
     for prediction in predictions:
         product = by_id[prediction["id"]]
@@ -60,15 +61,15 @@ def apply_predictions(version, products, predictions, thresholds=None) -> int:
         )
     }
     return sum(
-        _write_suggestions(version, products[start : start + WRITE_BATCH_PRODUCTS], wanted, stored)
+        _write_suggestions(version, products[start : start + WRITE_BATCH_PRODUCTS], wanted, stored, index)
         for start in range(0, len(products), WRITE_BATCH_PRODUCTS)
     )
 
 
-def _write_suggestions(version, products, wanted, stored) -> int:
+def _write_suggestions(version, products, wanted, stored, index) -> int:
     """One short transaction: the suggestions of a few products, as `wanted` says. `stored`
-    maps the suggestion rows read before: id → (product id, value id)."""
-    index = relevance_index()
+    maps the suggestion rows read before: id → (product id, value id); `index` is the
+    relevance index the chunk's predictions were read with."""
     product_ids = [product.pk for product in products]
     with transaction.atomic():
         # The rows nobody else holds, locked and read with their status as of now.
