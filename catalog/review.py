@@ -24,23 +24,19 @@ from .models import Decision, DecisionAction, LabelSource, ProductLabel, Suggest
 
 def visible_suggestions(user):
     """Suggestions on the products `user` may see (catalog/access.py)."""
-    if is_staff_member(user):
-        return Suggestion.objects.all()
-    if is_seller(user):
-        return Suggestion.objects.filter(seller_id=user.seller_id)
-    return Suggestion.objects.none()
+    return Suggestion.objects.filter(_suggestion_visibility(user))
 
 
-def _through_visible_suggestion(user) -> Q:
-    """`visible_suggestions` as a condition on a decision's suggestion. A direct condition,
-    not `suggestion__in=visible_suggestions(user)`: that subquery joined the suggestions a
-    second time, and planning the undo query took 6 ms instead of under 2 (docs/benchmarks.md,
-    "Scale")."""
+def _suggestion_visibility(user, through="") -> Q:
+    """Which suggestions `user` may see, as a condition on a suggestion or, with `through`
+    ("suggestion__"), on a row that points to one. A direct condition on the row's own join:
+    `suggestion__in=visible_suggestions(user)` joined the suggestions a second time, and
+    planning the undo query took 6 ms instead of under 2 (docs/benchmarks.md, "Scale")."""
     if is_staff_member(user):
         return Q()
     if is_seller(user):
-        return Q(suggestion__seller_id=user.seller_id)
-    return Q(pk__in=[])
+        return Q(**{f"{through}seller_id": user.seller_id})
+    return Q(**{f"{through}pk__in": []})
 
 
 def _locked(queryset):
@@ -225,7 +221,7 @@ def _undoable(user, product_id=None):
     # PostgreSQL joined all 200,000 of a large seller's, 0.4 s). Decisions the user may no
     # longer see only make the reach shorter.
     cutoff = list(mine.order_by("-created_at").values_list("created_at", flat=True).distinct()[UNDO_DEPTH - 1 : UNDO_DEPTH])
-    standing = mine.filter(_through_visible_suggestion(user), undone_at__isnull=True)
+    standing = mine.filter(_suggestion_visibility(user, through="suggestion__"), undone_at__isnull=True)
     if cutoff:
         standing = standing.filter(created_at__gte=cutoff[0])
     return standing
