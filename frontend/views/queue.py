@@ -9,8 +9,6 @@ answers with the count, and only a second post with `confirm` decides. Both are 
 posts; each decision is a Decision row (catalog/review.py), and posting twice decides nothing
 more (the suggestions are no longer pending).
 """
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
@@ -27,6 +25,7 @@ from catalog.models import SuggestionStatus
 
 from ..forms import AcceptAcrossForm, QueueFilterForm, limit_taxonomy_choices
 from ..queue import matching_suggestions, queue_page, totals
+from .review import product_url
 
 STATUS_HEADINGS = {
     SuggestionStatus.PENDING: lambda: _("to review"),
@@ -55,9 +54,8 @@ def heading(form) -> str:
 def _shown_rows(rows, query):
     """What each row prints, worked out here once instead of by a dozen template tags per row:
     the page lists 50 rows, and rendering them was most of its time (docs/benchmarks.md, "Scale")."""
-    back = f"?queue={quote(query, safe='/')}" if query else ""  # as the template's urlencode filter
     for row in rows:
-        row["url"] = reverse("frontend:product", args=[row["product_id"]]) + back
+        row["url"] = product_url(row["product_id"], query)
         top = row["top"]
         row["more_text"] = (
             ngettext("+%(counter)s more", "+%(counter)s more", row["more"]) % {"counter": row["more"]}

@@ -58,7 +58,8 @@ def _next_product_id(request, pk, queue_query):
     return next_product_id(request.user, filters, pk, exclude=review_pass.seen(request, queue_query))
 
 
-def _product_url(product_id, queue_query="", **params):
+def product_url(product_id, queue_query="", **params):
+    """A product page's address, carrying the queue it was opened from (and `params`)."""
     if queue_query:
         params = {"queue": queue_query, **params}
     url = reverse("frontend:product", args=[product_id])
@@ -122,7 +123,7 @@ def product(request, pk):
             "focus": request.GET.get("focus", ""),
             # The next product, found now so that the page can prefetch it and `n` is instant.
             "next_product_url": (
-                _product_url(next_id, queue_query, **{"pass": review_pass.pass_id(request, queue_query)})
+                product_url(next_id, queue_query, **{"pass": review_pass.pass_id(request, queue_query)})
                 if next_id else ""
             ),
             "review_state": _review_state(suggestions),
@@ -233,7 +234,7 @@ def _back(request, product_id, acted_on=(), focus=None, affected=None):
     if _wants_json(request):
         return _json_answer(request, product_id, queue_query, focus, affected)
     params = {"focus": focus} if focus else {}
-    return redirect(_product_url(product_id, queue_query, **params))
+    return redirect(product_url(product_id, queue_query, **params))
 
 
 def _json_answer(request, product_id, queue_query, focus, affected):
@@ -366,7 +367,7 @@ def undo(request, pk):
     messages.success(request, text)
     queue_query = _queue_query(request)
     affected = {"product_id": where.pk, "external_id": where.external_id,
-                "url": _product_url(where.pk, queue_query, focus=restored[0].pk)} if elsewhere else None
+                "url": product_url(where.pk, queue_query, focus=restored[0].pk)} if elsewhere else None
     if elsewhere and not _wants_json(request):
         return redirect(affected["url"])
     # Focus the (first) suggestion that is pending again, the one the seller wants to see.
@@ -385,4 +386,4 @@ def next_product(request, pk):
         messages.info(request, _("No more products to review."))
         url = reverse("frontend:queue")
         return redirect(f"{url}?{queue_query}" if queue_query else url)
-    return redirect(_product_url(next_id, queue_query))
+    return redirect(product_url(next_id, queue_query))
