@@ -1,8 +1,8 @@
 """Finding and inserting many products and labels at once: PostgreSQL's COPY and array joins
 where the database is PostgreSQL, the ORM's bulk operations elsewhere (SQLite).
 
-The import (catalog/importing.py) validates the whole file before it writes anything, so the
-rows reaching here are already checked; what COPY saves is Django building a model instance
+The import (catalog/importing.py) checks each line before its batch comes here, so the rows
+are already valid; what COPY saves is Django building a model instance
 and a parameterised INSERT for each row (docs/benchmarks.md, "Import against COPY"). Rows are
 plain tuples for the same reason. Both paths run inside the caller's transaction: a failure
 rolls back everything, as before.
@@ -84,6 +84,25 @@ def insert_labels(rows: list[tuple]) -> None:
         with cursor.cursor.copy(f"COPY {table} ({', '.join((*LABEL_COLUMNS, 'created_at'))}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row, now))
+
+
+def check_foreign_keys_per_statement() -> None:
+    """Check the foreign keys of the rows the rest of the transaction writes as each statement
+    ends, instead of at commit (PostgreSQL; Django declares them DEFERRABLE INITIALLY DEFERRED).
+
+    The checks are the same; what changes is when they run. Deferred, a 2M-product import
+    queued one check per key of its ~10.8M rows and ran them all in its COMMIT (more than 8
+    minutes of 18, docs/benchmarks.md "Scale"), with nothing else to do meanwhile. Per
+    statement, each batch's checks run while the import checks the next batch's lines.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def is_deadlock(error: Exception) -> bool:
+    """Whether a database error is PostgreSQL's deadlock detector rolling this transaction back."""
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
 
 
 # Rows an import must have written before it refreshes the planner's statistics.

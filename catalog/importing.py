@@ -1,19 +1,22 @@
 """Import products from JSONL (docs/formats.md, "Products") or CSV (catalog/csvfiles.py) into the
 catalogue.
 
-`import_products(file, ...)` reads a binary, seekable file twice:
-1. validation, streaming line by line: every problem (not UTF-8, invalid JSON, missing or
-   unknown field, text over the limits of catalog/limits.py or that the database cannot hold,
-   unknown category, unknown or irrelevant label, duplicate id, a seller the importer may not
-   write) is collected with its line number; any problem refuses the whole file (FileRefused);
-2. writing, streaming again in batches of bulk operations (new rows by COPY on PostgreSQL,
-   catalog/bulk.py), inside one transaction.
-Memory holds one batch, the checks of up to MEMO_SIZE distinct label pairs and category
-paths, and 8 bytes per line, never the file: while validating, a digest of each line's
-(seller, id) in arrays (to find duplicate ids once the file is read; as dict entries they took
-about 100 bytes a line, docs/benchmarks.md "Scale"); while writing, the id of each product
-created or changed (for the signal, catalog/signals.py). A file with duplicate ids is then
-refused after a second validating reading, which reports each copy with the line of the first
+`import_products(file, ...)` reads a binary, seekable file once, in one transaction:
+- a thread of its own parses and checks each line: every problem (not UTF-8, invalid JSON,
+  missing or unknown field, text over the limits of catalog/limits.py or that the database
+  cannot hold, unknown category, unknown or irrelevant label, duplicate id, a seller the
+  importer may not write) is collected with its line number;
+- meanwhile the valid lines are written in batches of bulk operations (new rows by COPY on
+  PostgreSQL, catalog/bulk.py), until a problem shows; from then on the file is only read.
+Any problem refuses the whole file (FileRefused): the transaction is rolled back, so nothing of
+it is kept. Checking and writing overlap, Python on one core and PostgreSQL on the other; a
+first reading that only checked, before a second that wrote, took the import from 0.41 to
+... of COPY's speed (docs/benchmarks.md "Scale").
+Memory holds a few batches, the checks of up to MEMO_SIZE distinct label pairs and category
+paths, and 16 bytes per line, never the file: a digest of each line's (seller, id) in arrays
+(to find duplicate ids once the file is read; as dict entries they took about 100 bytes a line)
+and the id of each product created or changed (for the signal, catalog/signals.py). A file with
+duplicate ids is then read a second time, which reports each copy with the line of the first
 and holds a line number per repeated id only.
 
 Semantics (upsert by (seller, id); importing the same file twice changes nothing):
@@ -29,13 +32,16 @@ Semantics (upsert by (seller, id); importing the same file twice changes nothing
 """
 import hashlib
 import json
+import queue
+import threading
 from array import array
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from config.db_locks import lock_names
@@ -59,7 +65,8 @@ from .models import LabelSource, Product, ProductLabel, Seller
 from .signals import send_products_changed
 
 # Rows per round of bulk queries: large enough that per-query overhead vanishes (31k products
-# in about 32 rounds), small enough that one batch's rows and labels stay a few MB.
+# in about 32 rounds), small enough that one batch's rows and labels stay a few MB. (Batches of
+# 5,000 made no difference that two runs each at 100k products could tell.)
 BATCH_SIZE = 1000
 SELLER_SLUG_MAX = Seller._meta.get_field("slug").max_length
 # The keys of a product line (docs/formats.md). Any other is refused: a misspelt "lables" taken as
@@ -326,58 +333,109 @@ def import_products(
     create_sellers=True,
     on_progress=None,
 ) -> ProductImportResult:
-    """Validate then write a products file (a binary, seekable file object).
+    """Check and write a products file (a binary, seekable file object), all or nothing.
 
     file_format: "jsonl" (docs/formats.md) or "csv" (catalog/csvfiles.py).
     default_seller: slug for lines that name none. only_seller: refuse lines of any other
     seller (a seller importing their own products). create_sellers: create sellers the file
     names that do not exist yet (otherwise they are problems). on_progress(phase, bytes_read):
-    called now and then with phase "validate" or "write". Raises FileRefused.
+    called now and then with phase "import" (the reading that checks and writes), or
+    "duplicates" (a second reading of a file refused for duplicate ids). Raises FileRefused.
     """
     if file_format not in ("jsonl", "csv"):
         raise ValueError(f"unknown products file format {file_format!r}")
     reader = _Reader(default_seller=default_seller, only_seller=only_seller, file_format=file_format)
-    sellers = _validate(file, name, reader, create_sellers, on_progress)
     result = ProductImportResult()
     try:
         with transaction.atomic():
-            # Imports naming the same sellers take turns: the second reads what the first
-            # wrote (its lines are then unchanged) instead of inserting the same products.
-            lock_names(*(f"catalog.import:{slug}" for slug in sellers))
-            seller_ids = _ensure_sellers(sellers, result)
-            _write(file, name, reader, seller_ids, user, result, on_progress)
+            reading = _check_and_write(file, reader, user, create_sellers, result, on_progress)
+            if reading.refused:
+                # What was written before the first problem showed goes with the rollback.
+                transaction.set_rollback(True)
     except IntegrityError:
         # Another import or edit created some of the same products (or sellers) between our
         # read and our insert; the whole file was rolled back and can simply be sent again.
-        reason = "another import or edit wrote some of these products at the same time; nothing was imported, try again"
-        raise FileRefused(name, [Problem(None, None, reason)], 1) from None
+        raise FileRefused(name, [Problem(None, None, TRY_AGAIN)], 1) from None
+    except OperationalError as error:
+        if not bulk.is_deadlock(error):
+            raise
+        # Two imports naming the same sellers in different orders (_Sellers): PostgreSQL
+        # rolled one of them back.
+        raise FileRefused(name, [Problem(None, None, TRY_AGAIN)], 1) from None
+    if reading.refused:
+        _report_refusal(file, name, reader, reading, on_progress)
     if result.created + result.updated + result.labels_added + result.labels_removed >= bulk.ANALYZE_AFTER_ROWS:
         bulk.refresh_planner_statistics()
     return result
 
 
-def _validate(file, name, reader, create_sellers, on_progress) -> set:
-    progress = (lambda n: on_progress("validate", n)) if on_progress else None
+TRY_AGAIN = "another import or edit wrote some of these products at the same time; nothing was imported, try again"
+
+
+@dataclass
+class _Reading:
+    """What the one reading of a file found against it: any of it refuses the file."""
+
+    problems: Problems
+    repeated: set  # digests of (seller, id) found on more than one line
+    unknown_sellers: set
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems or self.repeated or self.unknown_sellers)
+
+
+def _check_and_write(file, reader, user, create_sellers, result, on_progress) -> _Reading:
+    """Read the file once: check every line, and write the valid lines batch by batch until a
+    problem shows. The caller's transaction makes it all or nothing."""
+    problems = Problems()
     digests = [array("Q") for _ in range(DIGEST_BUCKETS)]
-    problems, sellers = _check_lines(file, reader, progress, digests=digests)
-    if repeated := _repeated(digests):
-        # The file is refused. Read it again to report each copy with the line of the first,
-        # in the file's order among the other problems: the first reading kept no line numbers.
-        problems, sellers = _check_lines(file, reader, progress, repeated=repeated)
-    if not create_sellers:
-        known = set(Seller.objects.filter(slug__in=sellers).values_list("slug", flat=True))
-        for slug in sorted(sellers - known):
-            problems.add(None, "seller", f"unknown seller {slug!r}")
+    sellers = _Sellers(create_sellers, result)
+    changed_ids = array("q")  # kept until commit: 8 bytes a product
+    now = timezone.now()
+    writing = True
+    bulk.check_foreign_keys_per_statement()
+    with _CheckedBatches(file, reader, problems, digests) as batches:
+        for rows, position in batches:
+            seller_ids = sellers.ids_of({row.seller for row in rows})
+            # Once the file is sure to be refused, the rest is read for its problems only. Two
+            # lines with one id in a batch would make its insert fail: the file is refused for
+            # them once it is read (the digests).
+            writing = writing and not problems and not sellers.unknown and _ids_are_distinct(rows)
+            if writing:
+                changed_ids.extend(_write_batch(rows, seller_ids, reader, user, now, result))
+            if on_progress:
+                on_progress("import", position)
+    reading = _Reading(problems, _repeated(digests), sellers.unknown)
+    if not reading.refused:
+        send_products_changed(changed_ids)
+    return reading
+
+
+def _ids_are_distinct(rows) -> bool:
+    return len({(row.seller, row.external_id) for row in rows}) == len(rows)
+
+
+def _report_refusal(file, name, reader, reading, on_progress):
+    problems = reading.problems
+    if reading.repeated:
+        # The first reading kept no line numbers. Read again to report each copy with the line
+        # of the first, in the file's order among the other problems.
+        problems = Problems()
+        progress = (lambda n: on_progress("duplicates", n)) if on_progress else None
+        for _row in _checked_rows(reader.lines(file, problems, progress), reader, problems, repeated=reading.repeated):
+            pass
+    for slug in sorted(reading.unknown_sellers):
+        problems.add(None, "seller", f"unknown seller {slug!r}")
     problems.raise_if_any(name)
-    return sellers
 
 
-def _check_lines(file, reader, progress, digests=None, repeated=frozenset()) -> tuple[Problems, set]:
-    """Check every line: (problems, sellers of the valid lines). The digest of each line's
-    (seller, id) goes to `digests` (DIGEST_BUCKETS arrays, by its top bits); a line whose digest
-    is in `repeated` and came before is a duplicate."""
-    problems, sellers, first_line = Problems(), set(), {}
-    for number, obj in reader.lines(file, problems, progress):
+def _checked_rows(lines, reader, problems, digests=None, repeated=frozenset()):
+    """The valid rows of `lines` ((line number, product dict) pairs); each problem goes to
+    `problems`. The digest of each line's (seller, id) goes to `digests` (DIGEST_BUCKETS arrays,
+    by its top bits); a line whose digest is in `repeated` and came before is a duplicate."""
+    first_line = {}
+    for number, obj in lines:
         row = reader.row(number, obj, problems)
         # A line with other problems still claims its id, so a later copy is reported too.
         seller, external_id = obj.get("seller", reader.default_seller), obj.get("id")
@@ -391,8 +449,107 @@ def _check_lines(file, reader, progress, digests=None, repeated=frozenset()) -> 
                     continue
                 first_line[key] = number
         if row is not None:
-            sellers.add(row.seller)
-    return problems, sellers
+            yield row
+
+
+# Checked batches waiting for the writer: memory holds these, the one being checked and the one
+# being written.
+QUEUED_BATCHES = 2
+_END = object()
+
+
+class _Stopped(Exception):
+    """The writer stopped (it failed): the checking thread stops reading."""
+
+
+class _CheckedBatches:
+    """The file's valid rows, in batches of BATCH_SIZE each with the bytes read so far, read and
+    checked by a thread of its own.
+
+    Checking a line is Python (JSON, the taxonomy); writing a batch is mostly waiting for the
+    database. In one thread they took turns; here the next batch is checked while PostgreSQL
+    writes the last one, on the other core (docs/benchmarks.md "Scale"). The thread touches no
+    database connection: the reader's taxonomy was loaded before it starts.
+    """
+
+    def __init__(self, file, reader, problems, digests):
+        self._file, self._reader, self._problems, self._digests = file, reader, problems, digests
+        self._position = 0
+        self._queue = queue.Queue(maxsize=QUEUED_BATCHES)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="import-check", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def __iter__(self):
+        while (item := self._queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _read(self):
+        try:
+            lines = self._reader.lines(self._file, self._problems, self._note_position)
+            batch = []
+            for row in _checked_rows(lines, self._reader, self._problems, self._digests):
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    self._hand_over((batch, self._position))
+                    batch = []
+            self._hand_over((batch, self._position))
+            self._hand_over(_END)
+        except _Stopped:
+            pass
+        except BaseException as error:  # noqa: BLE001 - raised again in the writer's thread
+            with suppress(_Stopped):
+                self._hand_over(error)
+
+    def _note_position(self, position):
+        # Called every BATCH_SIZE lines, valid or not: a file of bad lines stops as soon too.
+        if self._stop.is_set():
+            raise _Stopped
+        self._position = position
+
+    def _hand_over(self, item):
+        while True:
+            if self._stop.is_set():
+                raise _Stopped
+            with suppress(queue.Full):
+                self._queue.put(item, timeout=0.1)
+                return
+
+
+class _Sellers:
+    """The ids of the sellers a file names, found (or created) and locked as they first appear."""
+
+    def __init__(self, create: bool, result: ProductImportResult):
+        self.create, self.result = create, result
+        self.ids, self.unknown = {}, set()
+
+    def ids_of(self, slugs: set) -> dict:
+        new = sorted(slugs - self.ids.keys() - self.unknown)
+        if new:
+            # Imports naming the same sellers take turns: the second reads what the first
+            # wrote (its lines are then unchanged) instead of inserting the same products. Two
+            # imports that meet their sellers in different orders can deadlock: PostgreSQL
+            # then rolls one back, which is refused as "try again" (import_products).
+            lock_names(*(f"catalog.import:{slug}" for slug in new))
+            found = dict(Seller.objects.filter(slug__in=new).values_list("slug", "id"))
+            missing = [slug for slug in new if slug not in found]
+            if missing and self.create:
+                Seller.objects.bulk_create([Seller(slug=slug, name=slug) for slug in missing])
+                self.result.sellers_created += len(missing)
+                found = dict(Seller.objects.filter(slug__in=new).values_list("slug", "id"))
+            else:
+                self.unknown.update(missing)
+            self.ids.update(found)
+        return self.ids
 
 
 def _repeated(digests) -> set:
@@ -416,34 +573,6 @@ def _digest(seller, external_id) -> int:
     # million lines); the file would then be refused, never wrongly written.
     text = f"{seller}\x1f{external_id}".encode("utf-8", "surrogatepass")  # a lone surrogate is a problem, not a crash
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
-
-
-def _ensure_sellers(slugs, result) -> dict:
-    existing = dict(Seller.objects.filter(slug__in=slugs).values_list("slug", "id"))
-    missing = sorted(set(slugs) - set(existing))
-    Seller.objects.bulk_create([Seller(slug=slug, name=slug) for slug in missing])
-    result.sellers_created = len(missing)
-    return dict(Seller.objects.filter(slug__in=slugs).values_list("slug", "id"))
-
-
-def _write(file, name, reader, seller_ids, user, result, on_progress):
-    problems = Problems()
-    changed_ids = array("q")
-    batch = []
-    now = timezone.now()
-    progress = (lambda n: on_progress("write", n)) if on_progress else None
-    for number, obj in reader.lines(file, problems, progress):
-        row = reader.row(number, obj, problems)
-        if row is not None:
-            batch.append(row)
-        if len(batch) >= BATCH_SIZE:
-            changed_ids.extend(_write_batch(batch, seller_ids, reader, user, now, result))
-            batch = []
-    if batch:
-        changed_ids.extend(_write_batch(batch, seller_ids, reader, user, now, result))
-    # The file was valid a moment ago; only a concurrent taxonomy change makes it invalid now.
-    problems.raise_if_any(name)
-    send_products_changed(changed_ids)  # kept as it is until commit: 8 bytes a product
 
 
 def _write_batch(rows, seller_ids, reader, user, now, result) -> list[int]:

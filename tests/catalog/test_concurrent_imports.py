@@ -12,6 +12,7 @@ from catalog.importing import import_products
 from catalog.models import Product, ProductLabel, Seller
 from taxonomy.importing import import_taxonomy
 from taxonomy.models import Attribute, AttributeValue, Category, CategoryAttribute
+from taxonomy.problems import FileRefused
 from tests.conftest import SMALL_TAXONOMY, jsonl_file, taxonomy_file
 
 pytestmark = [
@@ -28,17 +29,21 @@ def products_document():
     return lines
 
 
-def side_by_side(monkeypatch, module, validated, work):
-    """Run work() twice at once; both threads finish validating before either writes."""
+def side_by_side(monkeypatch, module, step, work, *, wait_before_step=False):
+    """Run work() twice at once; both threads finish `step` of `module` (or reach it, with
+    wait_before_step) before either goes on."""
     ready = threading.Barrier(2, timeout=30)
-    real = getattr(module, validated)
+    real = getattr(module, step)
 
-    def validate_then_wait(*args, **kwargs):
+    def step_and_wait(*args, **kwargs):
+        if wait_before_step:
+            ready.wait()
         result = real(*args, **kwargs)
-        ready.wait()
+        if not wait_before_step:
+            ready.wait()
         return result
 
-    monkeypatch.setattr(module, validated, validate_then_wait)
+    monkeypatch.setattr(module, step, step_and_wait)
     outcomes = []
 
     def run():
@@ -61,8 +66,9 @@ def test_two_simultaneous_imports_of_one_products_file_both_succeed_and_write_ea
     import catalog.importing
 
     lines = products_document()
-    outcomes = side_by_side(monkeypatch, catalog.importing, "_validate",
-                            lambda: import_products(jsonl_file(*lines)))
+    # Both are inside their transactions, their first batch checked, before either locks its seller.
+    outcomes = side_by_side(monkeypatch, catalog.importing, "lock_names",
+                            lambda: import_products(jsonl_file(*lines)), wait_before_step=True)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     # one import created everything; the other, after it, found every line unchanged
@@ -70,6 +76,34 @@ def test_two_simultaneous_imports_of_one_products_file_both_succeed_and_write_ea
     assert Seller.objects.filter(slug="shop-new").count() == 1
     assert Product.objects.count() == 40
     assert ProductLabel.objects.count() == 80
+
+
+def test_two_imports_meeting_two_sellers_in_opposite_orders_end_with_one_written_and_one_told_to_try_again(
+    taxonomy, monkeypatch
+):
+    import catalog.importing
+
+    monkeypatch.setattr(catalog.importing, "BATCH_SIZE", 1)
+    first = [{**line, "seller": seller} for line, seller in zip(products_document()[:2], ["shop-1", "shop-2"])]
+    second = list(reversed(first))
+    # Each import locks its first seller, then both ask for the other's.
+    ready, real = threading.Barrier(2, timeout=30), catalog.importing.lock_names
+    calls = threading.local()
+
+    def lock_then_meet(*names):
+        real(*names)
+        calls.count = getattr(calls, "count", 0) + 1
+        if calls.count == 1:
+            ready.wait()
+
+    monkeypatch.setattr(catalog.importing, "lock_names", lock_then_meet)
+    files = iter([first, second])
+    outcomes = side_by_side(monkeypatch, catalog.importing, "_Reader", lambda: import_products(jsonl_file(*next(files))))
+
+    refused = [o for o in outcomes if isinstance(o, FileRefused)]
+    assert len(refused) == 1 and "try again" in refused[0].problems[0].reason, outcomes
+    assert [o.created for o in outcomes if not isinstance(o, Exception)] == [2]
+    assert sorted(Product.objects.values_list("seller__slug", flat=True)) == ["shop-1", "shop-2"]
 
 
 def test_two_simultaneous_imports_of_one_taxonomy_file_both_succeed_and_write_each_row_once(db, monkeypatch):

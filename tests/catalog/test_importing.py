@@ -278,6 +278,84 @@ def test_it_imports_across_batches(taxonomy, monkeypatch):
     assert import_products(jsonl_file(*lines), default_seller="shop-a").unchanged == 10
 
 
+def _written_batches(monkeypatch) -> list[int]:
+    """Record the size of each batch the import writes."""
+    import catalog.importing
+
+    sizes, real = [], catalog.importing._write_batch
+    monkeypatch.setattr(catalog.importing, "_write_batch", lambda rows, *args: (sizes.append(len(rows)), real(rows, *args))[1])
+    return sizes
+
+
+def test_a_problem_after_written_batches_refuses_the_file_and_keeps_nothing(taxonomy, monkeypatch):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 3)
+    written = _written_batches(monkeypatch)
+    lines = [_line(f"A-{i}", seller="shop-new") for i in range(30)]
+    lines[25] = _line("A-25", category=["Hats"])
+
+    assert _refused(*lines) == [(26, "category", "unknown category 'Hats'")]
+
+    assert written, "the batches before the problem were written, then rolled back"
+    assert sum(written) < 25, "writing stops once a problem shows"
+    assert not Product.objects.exists() and not ProductLabel.objects.exists() and not Seller.objects.exists()
+
+
+@pytest.mark.parametrize("second_copy_at", [1, 8], ids=["same batch", "later batch"])
+def test_duplicate_ids_in_any_two_batches_refuse_the_file_and_keep_nothing(taxonomy, monkeypatch, second_copy_at):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 3)
+    lines = [_line(f"A-{i}") for i in range(10)]
+    lines[second_copy_at] = _line("A-0", title="again")
+
+    assert _refused(*lines) == [(second_copy_at + 1, "id", "duplicate id 'A-0' (first on line 1)")]
+    assert not Product.objects.exists() and not Seller.objects.exists()
+
+
+def test_unknown_sellers_anywhere_in_the_file_are_each_reported_once(taxonomy, monkeypatch):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 2)
+    Seller.objects.create(slug="shop-a", name="A")
+    lines = [_line(f"A-{i}", seller="shop-a") for i in range(6)]
+    lines[1], lines[4] = _line("B-1", seller="shop-x"), _line("B-2", seller="shop-w")
+    lines.append(_line("B-3", seller="shop-x"))
+
+    assert _refused(*lines, create_sellers=False) == [
+        (None, "seller", "unknown seller 'shop-w'"),
+        (None, "seller", "unknown seller 'shop-x'"),
+    ]
+    assert not Product.objects.exists()
+
+
+def test_a_failing_write_stops_the_reading_thread(taxonomy, monkeypatch):
+    import threading
+
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 2)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("catalog.importing._write_batch", fail)
+
+    with pytest.raises(RuntimeError, match="went away"):
+        import_products(jsonl_file(*[_line(f"A-{i}") for i in range(500)]), default_seller="shop-a")
+    assert not [thread for thread in threading.enumerate() if thread.name == "import-check"]
+    assert not Product.objects.exists() and not Seller.objects.exists()
+
+
+def test_a_read_error_in_the_middle_of_the_file_reaches_the_caller_and_keeps_nothing(taxonomy, monkeypatch):
+    monkeypatch.setattr("catalog.importing.BATCH_SIZE", 2)
+
+    class BrokenDisk(type(jsonl_file())):
+        def readline(self, *args):
+            if self.tell() > 2000:
+                raise OSError(5, "Input/output error")
+            return super().readline(*args)
+
+    file = BrokenDisk(jsonl_file(*[_line(f"A-{i}") for i in range(100)]).getvalue())
+
+    with pytest.raises(OSError, match="Input/output error"):
+        import_products(file, default_seller="shop-a")
+    assert not Product.objects.exists() and not Seller.objects.exists()
+
+
 def test_it_refuses_cleanly_when_a_concurrent_writer_wins(taxonomy, monkeypatch):
     from django.db import IntegrityError
 
