@@ -126,8 +126,8 @@ class ProductViewSet(viewsets.ModelViewSet):
 class ProductImportView(APIView):
     """Import a products JSONL file (multipart, field `file`): sellers their own products, staff any.
 
-    The file is validated whole first; a bad file answers 400 with every problem and its line,
-    and nothing is written.
+    The file is checked whole, in the transaction that writes it; a bad file answers 400 with
+    every problem and its line, and nothing of it is kept.
     """
 
     permission_classes = [IsSellerOrStaff]

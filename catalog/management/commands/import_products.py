@@ -10,8 +10,8 @@ from taxonomy.problems import FileRefused
 
 class Command(BaseCommand):
     help = (
-        "Import products from JSONL files (docs/formats.md) or CSV files (catalog/csvfiles.py): validate each "
-        "whole file first, then upsert by (seller, id) in one transaction per file."
+        "Import products from JSONL files (docs/formats.md) or CSV files (catalog/csvfiles.py): upsert by "
+        "(seller, id) in one transaction per file, which any problem of the file rolls back whole."
     )
 
     def add_arguments(self, parser):
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
 
 class _Progress:
-    """One tqdm bar per phase (validate, write), in bytes of the file."""
+    """One tqdm bar per phase (import, then duplicates for a file refused for them), in bytes of the file."""
 
     def __init__(self, path, size, enabled):
         self.name, self.size, self.enabled = os.path.basename(path), size, enabled
