@@ -9,9 +9,9 @@ catalogue.
 - meanwhile the valid lines are written in batches of bulk operations (new rows by COPY on
   PostgreSQL, catalog/bulk.py), until a problem shows; from then on the file is only read.
 Any problem refuses the whole file (FileRefused): the transaction is rolled back, so nothing of
-it is kept. Checking and writing overlap, Python on one core and PostgreSQL on the other; a
-first reading that only checked, before a second that wrote, took the import from 0.41 to
-... of COPY's speed (docs/benchmarks.md "Scale").
+it is kept. Checking and writing overlap, Python on one core and PostgreSQL on the other. Before,
+a first reading only checked and a second one wrote; reading once took the 2M-product import
+from 0.41 to 0.53 of COPY's rows/s (docs/benchmarks.md "Scale").
 Memory holds a few batches, the checks of up to MEMO_SIZE distinct label pairs and category
 paths, and 16 bytes per line, never the file: a digest of each line's (seller, id) in arrays
 (to find duplicate ids once the file is read; as dict entries they took about 100 bytes a line)
