@@ -31,6 +31,9 @@ def test_it_shows_every_taxonomy_list(admin_browser, taxonomy, model, heading, f
 
 def test_it_shows_the_tree_indented_in_path_order(admin_browser, taxonomy):
     page = admin_browser.get(reverse("admin:taxonomy_category_changelist")).content.decode()
+    # The table's order only: in one full SQLite run "TVs" was also found above the table (in
+    # the page around it, left by an earlier test), which this test is not about.
+    page = page[page.index('id="result_list"'):]
     order = [page.index(name) for name in ("Shoes", "Men&#x27;s shoes", "Sneakers", "Women&#x27;s shoes", "TVs")]
     assert order == sorted(order)
     assert "\u2003\u2003\u2003\u2003Sneakers" in page
