@@ -352,15 +352,13 @@ def import_products(
             if reading.refused:
                 # What was written before the first problem showed goes with the rollback.
                 transaction.set_rollback(True)
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as error:
         # Another import or edit created some of the same products (or sellers) between our
-        # read and our insert; the whole file was rolled back and can simply be sent again.
-        raise FileRefused(name, [Problem(None, None, TRY_AGAIN)], 1) from None
-    except OperationalError as error:
-        if not bulk.is_deadlock(error):
+        # read and our insert, or two imports met the same sellers in different orders
+        # (_Sellers) and PostgreSQL rolled this one back: the whole file was rolled back and can
+        # simply be sent again.
+        if isinstance(error, OperationalError) and not bulk.is_deadlock(error):
             raise
-        # Two imports naming the same sellers in different orders (_Sellers): PostgreSQL
-        # rolled one of them back.
         raise FileRefused(name, [Problem(None, None, TRY_AGAIN)], 1) from None
     if reading.refused:
         _report_refusal(file, name, reader, reading, on_progress)
