@@ -25,3 +25,22 @@ def test_the_match_bonus_is_learned_and_saved(trained_model):
     # the global bonus starts at the matched pairs' log-odds shift, which is positive here
     assert float(model.network.match_weight[-1].detach()) > 0
     assert torch.isfinite(model.network.match_weight).all()
+
+
+def test_japanese_names_are_found_wherever_they_occur_as_a_plain_substring_search_finds_them():
+    # The index by first characters must find exactly what `name in text` finds: names of one
+    # character, names that share a start, a name inside another, a name at the text's end.
+    import random
+
+    import numpy as np
+
+    from ml.xmc.matching import _CjkNames
+
+    names = ["赤", "赤色", "赤レンガ", "レンガ", "ガ", "綿", "綿100%", "ステンレス", "ステン", "革", "本革", "黒"]
+    index = _CjkNames({name: np.array([i]) for i, name in enumerate(names)})
+    alphabet = "赤色レンガ綿100%ステス革本黒白 a"
+    rng = random.Random(0)
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        found = {int(labels[0]) for labels in index.found_in(text)}
+        assert found == {i for i, name in enumerate(names) if name in text}, text
