@@ -13,6 +13,7 @@ from taxonomy.models import Attribute, Category
 from taxonomy.names import PATH_SEPARATOR
 
 from .queue import QueueFilters
+from .widgets import LongSelect
 
 
 class QueueFilterForm(forms.Form):
@@ -26,8 +27,10 @@ class QueueFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(label=_("Title contains"), required=False, max_length=200)
-    category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All categories"))
-    attribute = forms.ModelChoiceField(label=_("Attribute"), required=False, queryset=Attribute.objects.all(), empty_label=_("All attributes"))
+    category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=Category.objects.all(),
+                                      empty_label=_("All categories"), widget=LongSelect)
+    attribute = forms.ModelChoiceField(label=_("Attribute"), required=False, queryset=Attribute.objects.all(),
+                                       empty_label=_("All attributes"), widget=LongSelect)
     min_score = forms.FloatField(label=_("Confidence from"), required=False, min_value=0, max_value=1)
     max_score = forms.FloatField(label=_("Confidence to"), required=False, min_value=0, max_value=1)
     status = forms.ChoiceField(
@@ -42,7 +45,7 @@ class QueueFilterForm(forms.Form):
     )
 
     seller = forms.ModelChoiceField(label=_("Seller"), required=False, queryset=Seller.objects.all(),
-                                    empty_label=_("All sellers"))
+                                    empty_label=_("All sellers"), widget=LongSelect)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +172,7 @@ class AcceptAcrossForm(AcceptAboveForm):
     seller has seen how many suggestions it accepts."""
 
     attribute = forms.ModelChoiceField(label=_("for attribute"), required=False, queryset=Attribute.objects.all(),
-                                       empty_label=_("All attributes"))
+                                       empty_label=_("All attributes"), widget=LongSelect)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
