@@ -135,30 +135,39 @@ def _sort_key(sort):
     return Abs(F("score") - F("threshold")), True
 
 
-# A category or search that matches at most this many of the user's products is applied as
-# the list of those products, found first through the category and trigram indexes; one that
-# matches more, as a condition on the product joined to each suggestion. PostgreSQL cannot tell
-# the two apart (a title's words are not in its statistics): it walked a large seller's whole
+# A category or search that matches at most PRODUCT_PROBE of the user's products is applied as
+# the list of those products, found first through the category and trigram indexes. PostgreSQL
+# cannot tell how many products a search matches (a title's words are not in its statistics):
+# as a condition on the product joined to each suggestion, it walked a large seller's whole
 # queue order, 630,000 suggestions and 3.5 s, to find a search's few products
-# (docs/benchmarks.md, "Scale"). A filter that matches many products finds them at once in
-# that walk.
+# (docs/benchmarks.md, "Scale"). One that matches up to SUBQUERY_PROBE is applied as a subquery
+# of the matching products: the walk then checks each suggestion against a hashed set of them,
+# not against its product's title (a large seller's page for a word in 0.7% of its titles:
+# 570-720 ms walking, 34 ms with the subquery). A filter that matches more finds its products at
+# once in the walk, and the subquery would read all of them (a word in 8% of a large seller's
+# titles: 120-170 ms walking, 190-215 ms with the subquery).
 PRODUCT_PROBE = 1_000
+SUBQUERY_PROBE = 2_500
 
 
 def _product_condition(user, filters: QueueFilters, prefix=""):
     """The category and search as a condition on products (prefix "") or on suggestions
-    (prefix "product__"): the matching products' ids where they are few, else the filter."""
+    (prefix "product__"): the matching products' ids where they are few, a subquery of them
+    where they are not many more, else the filter."""
     condition = _product_filter(filters)
     if not condition:
         return condition
+    matching = _products_in_view(user, filters).filter(condition).order_by().values_list("id", flat=True)
     if "ids" not in filters.probed:
-        products = _products_in_view(user, filters).filter(condition)
-        ids = list(products.order_by().values_list("id", flat=True)[: PRODUCT_PROBE + 1])
+        ids = list(matching[: SUBQUERY_PROBE + 1])
         filters.probed["ids"] = ids if len(ids) <= PRODUCT_PROBE else None
-    ids = filters.probed["ids"]
-    if ids is None:
-        return _product_filter(filters, prefix)
-    return Q(**{"id__in" if not prefix else "product_id__in": ids})
+        filters.probed["subquery"] = PRODUCT_PROBE < len(ids) <= SUBQUERY_PROBE
+    in_products = "id__in" if not prefix else "product_id__in"
+    if filters.probed["ids"] is not None:
+        return Q(**{in_products: filters.probed["ids"]})
+    if filters.probed["subquery"]:
+        return Q(**{in_products: matching})
+    return _product_filter(filters, prefix)
 
 
 def _product_filter(filters: QueueFilters, prefix=""):

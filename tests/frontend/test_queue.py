@@ -30,6 +30,17 @@ def shelf(taxonomy, seller_a, model_version, bobs_tv):
     return products
 
 
+# How a category or search reaches the queue's query (frontend.queue._product_condition):
+# (PRODUCT_PROBE, SUBQUERY_PROBE) so small or large that each way is taken.
+PROBES = [(0, 0), (0, 1000), (1000, 1000)]
+PROBE_IDS = ["as-a-join", "as-a-subquery-of-products", "as-a-list-of-products"]
+
+
+def use_probe(monkeypatch, product_probe, subquery_probe):
+    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", product_probe)
+    monkeypatch.setattr("frontend.queue.SUBQUERY_PROBE", subquery_probe)
+
+
 def ids(page):
     return [row["product"].external_id for row in page.rows]
 
@@ -45,10 +56,10 @@ def test_it_summarises_each_product(alice, shelf):
     assert row["count"] == 2 and row["confidence"] == 0.90 and row["uncertainty"] == pytest.approx(0.02)
 
 
-@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
+@pytest.mark.parametrize("probe", PROBES, ids=PROBE_IDS)
 @pytest.mark.parametrize("sort", ["uncertain", "confident", "newest"])
 def test_it_filters(alice, shelf, taxonomy, sort, probe, monkeypatch):
-    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
+    use_probe(monkeypatch, *probe)
     def only(**kwargs):
         return sorted(ids(queue_page(alice, QueueFilters(sort=sort, **kwargs))))
 
@@ -60,12 +71,12 @@ def test_it_filters(alice, shelf, taxonomy, sort, probe, monkeypatch):
     assert only(search="ＳＮＥＡＫＥＲ") == ["p1", "p2"]
 
 
-@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
+@pytest.mark.parametrize("probe", PROBES, ids=PROBE_IDS)
 def test_a_two_character_search_finds_the_titles_that_hold_it(alice, taxonomy, seller_a, model_version, probe,
                                                               monkeypatch):
     # Two characters are below what a trigram index serves: PostgreSQL answers from the title
     # bigram index (migration catalog 0012), SQLite by a scan; both must find the same.
-    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
+    use_probe(monkeypatch, *probe)
     sneakers, red = taxonomy.category("Shoes", "Men's shoes", "Sneakers"), taxonomy.value("Color", "red")
     titles = {"m1": "白いマグカップ", "m2": "大きなマグ", "m3": "マ グ", "m4": "Big MUG ＵＳ", "m5": "Tiny"}
     for external_id, title in titles.items():
@@ -293,9 +304,9 @@ def test_a_category_or_attribute_left_out_of_the_lists_still_filters(client, ali
     assert _options(page.content.decode(), "id_attribute") == ["All attributes", "Material"]
 
 
-@pytest.mark.parametrize("probe", [0, 1000], ids=["as-a-join", "as-a-list-of-products"])
+@pytest.mark.parametrize("probe", PROBES, ids=PROBE_IDS)
 def test_totals_count_what_the_filter_matches(alice, shelf, taxonomy, probe, monkeypatch):
-    monkeypatch.setattr("frontend.queue.PRODUCT_PROBE", probe)
+    use_probe(monkeypatch, *probe)
     men = taxonomy.category("Shoes", "Men's shoes")
 
     assert totals(alice, QueueFilters()) == {
