@@ -140,12 +140,13 @@ def _sort_key(sort):
 # cannot tell how many products a search matches (a title's words are not in its statistics):
 # as a condition on the product joined to each suggestion, it walked a large seller's whole
 # queue order, 630,000 suggestions and 3.5 s, to find a search's few products
-# (docs/benchmarks.md, "Scale"). One that matches up to SUBQUERY_PROBE is applied as a subquery
-# of the matching products: the walk then checks each suggestion against a hashed set of them,
-# not against its product's title (a large seller's page for a word in 0.7% of its titles:
-# 570-720 ms walking, 34 ms with the subquery). A filter that matches more finds its products at
-# once in the walk, and the subquery would read all of them (a word in 8% of a large seller's
-# titles: 120-170 ms walking, 190-215 ms with the subquery).
+# (docs/benchmarks.md, "Scale"). One that matches up to SUBQUERY_PROBE is applied, where
+# suggestions are walked ("uncertain", "confident", the totals), as a subquery of the matching
+# products: the walk then checks each suggestion against a hashed set of them, not against its
+# product's title (a large seller's page for a word in 0.7% of its titles: 470-650 ms walking,
+# 45-50 ms with the subquery). A filter that matches more finds its products at once in the
+# walk, and the subquery would read all of them (a word in 8% of a large seller's titles:
+# 120-170 ms walking, 190-215 ms with the subquery).
 PRODUCT_PROBE = 1_000
 SUBQUERY_PROBE = 2_500
 
@@ -165,7 +166,9 @@ def _product_condition(user, filters: QueueFilters, prefix=""):
     in_products = "id__in" if not prefix else "product_id__in"
     if filters.probed["ids"] is not None:
         return Q(**{in_products: filters.probed["ids"]})
-    if filters.probed["subquery"]:
+    if filters.probed["subquery"] and prefix:
+        # Only for a walk of suggestions: a walk of the products themselves ("newest") tests
+        # each one's own title, with no join to save (and was slower with the subquery).
         return Q(**{in_products: matching})
     return _product_filter(filters, prefix)
 
