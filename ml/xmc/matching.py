@@ -7,9 +7,8 @@ NFKC-normalised, lower-cased text split into letter/digit runs, every 1..n-gram 
 dict of value names; names in CJK scripts (written without spaces) are matched as substrings.
 
 The substrings are found by walking a trie of the names from every position of the text
-(`_CjkNames`). Testing each of the taxonomy's names against the text
-instead took 1.5-1.9 ms a product at the paper's 7,979 labels, half or more of scoring's time
-(docs/benchmarks.md, "Scale").
+(`_CjkNames`). Testing each of the taxonomy's names against the text instead took 1.5-1.9 ms a
+product at the paper's 7,979 labels, half or more of scoring's time (docs/benchmarks.md, "Scale").
 """
 from __future__ import annotations
 

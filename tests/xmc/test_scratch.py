@@ -30,3 +30,25 @@ def test_it_builds_an_english_encoder_too(tmp_path):
                                  layers=1, heads=1, vocab_size=120, japanese=False)
     tok = AutoTokenizer.from_pretrained(path)
     assert tok.tokenize("RED boots") == ["red", "boots"]
+
+
+def test_truncating_long_titles_and_descriptions_logs_nothing(tiny_encoder):
+    # transformers' Python tokenizers warn for every truncated pair that they return no
+    # overflowing tokens: a line per product in a worker scoring a catalogue.
+    import logging
+
+    from ml.xmc.data import load_tokenizer, tokenize
+
+    logged = []
+    listener = logging.Handler()
+    listener.emit = logged.append
+    tokenizer_log = logging.getLogger("transformers.tokenization_python")
+    tokenizer_log.addHandler(listener)
+    try:
+        products = [{"title": "赤いスニーカー " * 20, "description": "送料無料 " * 20}] * 3
+        token_ids = tokenize(load_tokenizer(str(tiny_encoder)), products, max_length=16)
+    finally:
+        tokenizer_log.removeHandler(listener)
+
+    assert [len(ids) for ids in token_ids] == [16, 16, 16]
+    assert [record.getMessage() for record in logged if "overflowing" in record.getMessage()] == []
