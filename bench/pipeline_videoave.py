@@ -93,13 +93,15 @@ def main():
     return 0 if same else 1
 
 
-def start_inference_worker(name, concurrency=1, env=None, log=None) -> subprocess.Popen:
+def start_inference_worker(name, concurrency=1, env=None, log=None, prefetch_multiplier=None) -> subprocess.Popen:
     """A Celery worker on the inference and default queues, in its own session (stopped with
-    terminate()); its output goes to `log` (a path) when given."""
+    terminate()); its output goes to `log` (a path) when given. `prefetch_multiplier` overrides
+    the project's CELERY_WORKER_PREFETCH_MULTIPLIER (1) for this worker."""
     output = open(log, "w") if log else None
+    prefetch = ["--prefetch-multiplier", str(prefetch_multiplier)] if prefetch_multiplier else []
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default", "-l", "WARNING",
-         "--concurrency", str(concurrency), "-n", f"{name}@%h"],
+         "--concurrency", str(concurrency), "-n", f"{name}@%h", *prefetch],
         cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None,
     )
 

@@ -60,6 +60,8 @@ def main(argv=None):
     parser.add_argument("--train-products", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2, help="torch threads on both sides")
+    parser.add_argument("--prefetch-multiplier", type=int, default=None,
+                        help="the worker's messages reserved per process (default: the project's, 1)")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -122,7 +124,7 @@ def main(argv=None):
     predict_seconds = timed(python, "-m", "ml.xmc", "predict", "--model", model, "--input",
                             catalog / "products.jsonl", "--out", direct, "--threads", args.threads, env=env)
 
-    worker = start_inference_worker("bench-scoring", env=env)
+    worker = start_inference_worker("bench-scoring", env=env, prefetch_multiplier=args.prefetch_multiplier)
     try:
         started, started_at = time.monotonic(), time.time()
         run(python, "manage.py", "register_model", model.resolve(), "--activate", env=env)
@@ -145,7 +147,8 @@ def main(argv=None):
     ratio = pipeline_rate / predict_rate
     load = os.getloadavg()
     print(f"{products:,} products (import {import_seconds:.0f} s, then VACUUM ANALYZE and CHECKPOINT "
-          f"{settle_seconds:.0f} s); {args.threads} torch threads, fp32")
+          f"{settle_seconds:.0f} s); {args.threads} torch threads, fp32; worker prefetch multiplier "
+          f"{args.prefetch_multiplier or 'the default (1)'}")
     print(f"ml.xmc predict     {predict_seconds:8.1f} s  {predict_rate:8.1f} products/s")
     print(f"inference queue    {pipeline_seconds:8.1f} s  {pipeline_rate:8.1f} products/s  "
           f"({suggestions:,} suggestions stored), until the queues were seen empty")
