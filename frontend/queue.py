@@ -49,8 +49,8 @@ class QueueFilters:
     status: str = SuggestionStatus.PENDING
     search: str = ""
     seller_id: int | None = None  # staff only: ignored for anyone else (queue_page)
-    # The products the category and search match, once looked up for this request, when they
-    # are few (`_product_condition`); not a filter anyone sets.
+    # The first SUBQUERY_PROBE + 1 products the category and search match, looked up once for
+    # this request (`_product_condition`); not a filter anyone sets.
     probed: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -160,13 +160,12 @@ def _product_condition(user, filters: QueueFilters, prefix=""):
         return condition
     matching = _products_in_view(user, filters).filter(condition).order_by().values_list("id", flat=True)
     if "ids" not in filters.probed:
-        ids = list(matching[: SUBQUERY_PROBE + 1])
-        filters.probed["ids"] = ids if len(ids) <= PRODUCT_PROBE else None
-        filters.probed["subquery"] = PRODUCT_PROBE < len(ids) <= SUBQUERY_PROBE
+        filters.probed["ids"] = list(matching[: SUBQUERY_PROBE + 1])
+    ids = filters.probed["ids"]
     in_products = "id__in" if not prefix else "product_id__in"
-    if filters.probed["ids"] is not None:
-        return Q(**{in_products: filters.probed["ids"]})
-    if filters.probed["subquery"] and prefix:
+    if len(ids) <= PRODUCT_PROBE:
+        return Q(**{in_products: ids})
+    if len(ids) <= SUBQUERY_PROBE and prefix:
         # Only for a walk of suggestions: a walk of the products themselves ("newest") tests
         # each one's own title, with no join to save (and was slower with the subquery).
         return Q(**{in_products: matching})
