@@ -28,8 +28,8 @@ def test_the_match_bonus_is_learned_and_saved(trained_model):
 
 
 def test_japanese_names_are_found_wherever_they_occur_as_a_plain_substring_search_finds_them():
-    # The index by first characters must find exactly what `name in text` finds: names of one
-    # character, names that share a start, a name inside another, a name at the text's end.
+    # The trie must find exactly what `name in text` finds: names of one character, names that
+    # share a start, a name inside another, a name at the text's end.
     import random
 
     import numpy as np
