@@ -16,8 +16,8 @@ What it does:
 3. runs Locust headless, bounded in users and time, and reads its statistics back;
 4. prints each request's count, failures, median, p95 and p99 in ms, the goals of issue 15
    (p95 ≤ 50 ms for queue and product pages, ≤ 100 ms for a decision or undo round trip,
-   zero failures) marked met or not met, the load average before and after (and, with --json,
-   writes them to a file).
+   zero failures) marked met or not met, the load average before and after, and where the CPU
+   went meanwhile (gunicorn, PostgreSQL, Locust; from /proc); with --json, writes them to a file.
 
 Exit status 1 when any request failed (CI runs it small and asserts only that); the latency
 goals are reported, never asserted. Decisions are undone by the reviewers, so a run leaves the
@@ -190,6 +190,80 @@ class LockWaits:
                     self.statements[query] = self.statements.get(query, 0) + 1
 
 
+class CpuUse:
+    """Where the machine's CPU went while the load ran: seconds of CPU by command name (gunicorn,
+    postgres, locust, celery...), read from /proc before and after, and the share of all cores
+    that was busy (/proc/stat). A process that ended inside the window is missed, except Locust,
+    which is counted by this process's children's usage. Linux only; empty elsewhere."""
+
+    def __init__(self):
+        self.by_command: dict[str, float] = {}
+        self.busy_share = self.seconds = 0.0
+
+    def __enter__(self):
+        self._before, self._machine_before = _cpu_by_command(), _machine_jiffies()
+        self._children_before = _children_cpu_seconds()
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        after, machine_after = _cpu_by_command(), _machine_jiffies()
+        self.seconds = time.monotonic() - self._started
+        self.by_command = {name: seconds - self._before.get(name, 0.0) for name, seconds in after.items()}
+        self.by_command["locust"] = self.by_command.get("locust", 0.0) + _children_cpu_seconds() - self._children_before
+        if self._machine_before and machine_after:
+            busy = machine_after[0] - self._machine_before[0]
+            total = machine_after[1] - self._machine_before[1]
+            self.busy_share = busy / total if total else 0.0
+
+    def summary(self) -> str:
+        if not self.by_command:
+            return "CPU use: not available on this system"
+        cores = os.cpu_count() or 1
+        top = sorted(((name, seconds) for name, seconds in self.by_command.items() if seconds >= 0.5),
+                     key=lambda item: -item[1])
+        parts = ", ".join(f"{name} {seconds:.0f} s ({seconds / self.seconds:.2f} cores)" for name, seconds in top[:6])
+        return (f"CPU use over the {self.seconds:.0f} s: the {cores} cores {self.busy_share:.0%} busy; {parts}")
+
+
+def _cpu_by_command() -> dict[str, float]:
+    totals: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        entries = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+    except OSError:
+        return totals
+    for pid in entries:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stream:
+                stat = stream.read()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # utime and stime, the 14th and 15th fields of the line (11 and 12 after the name)
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, all) jiffies of every core since boot, from /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as stream:
+            values = [int(value) for value in stream.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle and waiting for I/O
+    return sum(values) - idle, sum(values)
+
+
+def _children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def start_rescoring(model: str, environment: dict, work: Path) -> subprocess.Popen:
     """A Celery worker on the inference queue, then the model registered and activated: the
     catalogue's re-score runs while the reviewers work (`--while-rescoring`)."""
@@ -260,8 +334,8 @@ def main(argv=None):
             worker = start_rescoring(args.while_rescoring, environment, work)
         load_before = os.getloadavg()
         started = time.monotonic()
-        lock_waits = LockWaits(url)
-        with lock_waits:
+        lock_waits, cpu = LockWaits(url), CpuUse()
+        with lock_waits, cpu:
             locust = subprocess.run(
             [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "locustfile.py"),
              "--headless", "--host", base, "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
@@ -305,6 +379,7 @@ def main(argv=None):
           f"seen {lock_waits.longest_ms:.0f} ms")
     for query, count in sorted(lock_waits.statements.items(), key=lambda item: -item[1])[:5]:
         print(f"  waiting ({count}×): {query}")
+    print(cpu.summary())
     if args.while_rescoring:
         chunks, products = rescored(url)
         print(f"re-score meanwhile: {chunks} chunks, {products:,} products scored by the worker")
@@ -316,6 +391,8 @@ def main(argv=None):
             "users": args.users, "seconds": round(seconds, 1), "requests": requests, "failures": total_failures,
             "goals_missed": missed, "load_before": round(load_before[0], 2),
             "load_after": [round(value, 2) for value in load_after], "stats": stats,
+            "cpu_seconds": {name: round(seconds, 1) for name, seconds in cpu.by_command.items() if seconds >= 0.1},
+            "cpu_busy_share": round(cpu.busy_share, 3),
         }, ensure_ascii=False, indent=1))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
