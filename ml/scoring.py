@@ -11,10 +11,9 @@ tasks (ml/tasks.py) only retry a chunk that could not be scored, with the delays
 """
 import logging
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -24,10 +23,10 @@ from taxonomy.names import split_path_key
 from taxonomy.relevance import relevance_index
 
 from . import outbox
-from .inference import decision_thresholds, load_model_for_current_taxonomy, product_document
+from .inference import load_model_for_current_taxonomy, product_document
 from .models import ModelVersion, ScoredCategory, ScoringChunk
 from .paging import in_pk_batches
-from .suggestions import WRITE_BATCH_PRODUCTS, apply_predictions
+from .suggestions import apply_predictions
 
 log = logging.getLogger(__name__)
 
@@ -94,43 +93,14 @@ def score_chunk(version_id: int, product_ids: list[int], try_number: int = 0) ->
     if version.scoring_error:
         ModelVersion.objects.filter(pk=version.pk).update(scoring_error="", scoring_error_at=None)
     documents = [product_document(p, split_path_key(paths[p.category_id])) for p in products]
-    written = _predict_and_write(model, version, products, documents)
+    predictions = list(model.predict(documents, on_unknown="skip"))
+    written = apply_predictions(version, products, predictions)
     # Only a chunk of the activation's own fan-out is counted (products changed later are
     # scored in chunks of their own); done once, however often the task runs.
     ScoringChunk.objects.filter(version_id=version.pk, first_product_id=product_ids[0], done_at=None).update(
         done_at=timezone.now()
     )
     return written
-
-
-def _predict_and_write(model, version, products, documents) -> int:
-    """Predict the chunk a write batch at a time, each batch written while the next is predicted.
-
-    The writes wait mostly on PostgreSQL, which the network's threads can use meanwhile: a worker
-    that wrote after predicting the whole chunk left the cores idle for a sixth of its time
-    (docs/benchmarks.md, "Fifth pass"). The writes run in order on one thread with its own
-    connection; each batch is its own transaction (ml/suggestions.py), so a chunk that fails
-    half-way has written whole batches only, and its retry writes them again, the same.
-    """
-    thresholds = decision_thresholds(version)
-    batches = [(products[start : start + WRITE_BATCH_PRODUCTS], documents[start : start + WRITE_BATCH_PRODUCTS])
-               for start in range(0, len(products), WRITE_BATCH_PRODUCTS)]
-
-    def predict(batch_documents):
-        return list(model.predict(batch_documents, on_unknown="skip"))
-
-    if connection.in_atomic_block:
-        # Inside a caller's transaction (an eager task in a test or a shell): another thread's
-        # connection would not see its rows, so write here.
-        return sum(apply_predictions(version, part, predict(docs), thresholds) for part, docs in batches)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-writer") as writer:
-        try:
-            writes = [writer.submit(apply_predictions, version, part, predict(docs), thresholds)
-                      for part, docs in batches]
-            return sum(write.result() for write in writes)
-        finally:
-            # The writer thread's connection ends with it.
-            writer.submit(connections.close_all)
 
 
 def _record_scoring_error(version: ModelVersion, error: Exception, try_number: int) -> None:
