@@ -20,6 +20,10 @@ by). A reviewer goes round this loop, with a keyboard user's pause between steps
 5. goes to the next product: shown from the prefetch, then the page tells the server it was
    seen (the `n` key in the browser).
 
+With `bench/load_test.py --staff` one member of staff works beside them (`StaffMember`): the
+overview, the training runs and the model versions, one after another, a pause between pages,
+as someone following the reviewers' progress would.
+
 Requests are named by the seller's size class (large, medium, small: under 100 products) so
 that the small sellers' queues are compared with the big ones'. A request whose answer is not
 what the page needs (no product link, no suggestion to decide, a JSON answer without its
@@ -215,6 +219,25 @@ def _all_signed_in():
     _environment.runner.stats.reset_all()
 
 
+def _sign_in(user, username):
+    """Sign `user`'s session in as `username`; keeps the CSRF token the pages' forms need."""
+    page = user.client.get("/accounts/login/", name="sign in page")
+    token = CSRF_INPUT.search(page.text)
+    with user.client.post(
+        "/accounts/login/",
+        data={"csrfmiddlewaretoken": token.group(1) if token else "", "username": username,
+              "password": PLAN["password"]},
+        headers={"Referer": user.host + "/accounts/login/"},
+        name="sign in",
+        catch_response=True,
+    ) as response:
+        if "/accounts/login/" in response.url:
+            response.failure(f"sign-in refused for {username}")
+    user.csrf = user.client.cookies.get("csrftoken", "")
+    if next(_signed_in) == _environment.parsed_options.num_users:
+        _all_signed_in()
+
+
 class Reviewer(HttpUser):
     wait_time = between(0.3, 1.5)  # a keyboard reviewer reading a card before the next key
     tasks = [ReviewRound]
@@ -222,18 +245,27 @@ class Reviewer(HttpUser):
     def on_start(self):
         reviewers = PLAN["reviewers"]
         self.reviewer = reviewers[next(_next_reviewer) % len(reviewers)]
-        page = self.client.get("/accounts/login/", name="sign in page")
-        token = CSRF_INPUT.search(page.text)
-        with self.client.post(
-            "/accounts/login/",
-            data={"csrfmiddlewaretoken": token.group(1) if token else "", "username": self.reviewer["username"],
-                  "password": PLAN["password"]},
-            headers={"Referer": self.host + "/accounts/login/"},
-            name="sign in",
-            catch_response=True,
-        ) as response:
-            if "/accounts/login/" in response.url:
-                response.failure(f"sign-in refused for {self.reviewer['username']}")
-        self.csrf = self.client.cookies.get("csrftoken", "")
-        if next(_signed_in) == _environment.parsed_options.num_users:
-            _all_signed_in()
+        _sign_in(self, self.reviewer["username"])
+
+
+STAFF_PAGES = (("/staff/", "[staff] overview"), ("/staff/runs/", "[staff] runs"), ("/staff/versions/", "[staff] versions"))
+
+
+class StaffMember(HttpUser):
+    """One member of staff (named on Locust's command line only with `load_test.py --staff`)."""
+
+    fixed_count = 1
+    wait_time = between(1, 3)  # reading the figures before the next page
+
+    def on_start(self):
+        _sign_in(self, PLAN["staff"])
+
+    @task
+    def read_the_staff_pages(self):
+        for path, name in STAFF_PAGES:
+            with self.client.get(path, name=name, catch_response=True) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+                elif "/accounts/login/" in response.url:
+                    response.failure("signed out")
+            self.wait()
