@@ -213,6 +213,8 @@ class CpuUse:
     def __exit__(self, *exc):
         after, machine_after = _cpu_by_command(), _machine_jiffies()
         self.seconds = time.monotonic() - self._started
+        if not after:
+            return  # no /proc: by_command stays empty, and summary() says so
         self.by_command = {name: seconds - self._before.get(name, 0.0) for name, seconds in after.items()}
         self.by_command["locust"] = self.by_command.get("locust", 0.0) + _children_cpu_seconds() - self._children_before
         if self._machine_before and machine_after:
