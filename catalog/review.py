@@ -233,10 +233,15 @@ def last_decision(user, product_id=None):
     Without `product_id` (what the product page's `u` uses) it is the seller's newest action
     on any product, among their last UNDO_DEPTH actions; with it, the newest on that product
     only (among that product's last UNDO_DEPTH actions).
+
+    The suggestion comes with its value and attribute, what the undo button names; its
+    product is read only if asked for (the button names it only when it is another product).
+    Every product page and decision asks for this, and each table more in the join cost
+    PostgreSQL about half a millisecond more to plan (docs/benchmarks.md, "Scale", "Sixth pass").
     """
     return (
         _undoable(user, product_id)
-        .select_related("suggestion__value__attribute", "suggestion__product", "corrected_value")
+        .select_related("suggestion__value__attribute")
         .order_by("-created_at", "-id")
         .first()
     )
@@ -253,11 +258,14 @@ def undo_last(user, product_id=None) -> list[Suggestion]:
     had before the decision stays. The decisions are marked undone (by `user`, now), not deleted.
     """
     with transaction.atomic():
-        latest = last_decision(user, product_id)
+        latest = _undoable(user, product_id).order_by("-created_at", "-id").values_list(
+            "created_at", "suggestion__product_id"
+        ).first()
         if latest is None:
             return []
+        created_at, decided_product_id = latest
         action = Decision.objects.standing().filter(
-            user=user, created_at=latest.created_at, suggestion__product_id=latest.suggestion.product_id
+            user=user, created_at=created_at, suggestion__product_id=decided_product_id
         )
         suggestions = {
             s.pk: s

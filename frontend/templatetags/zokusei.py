@@ -1,6 +1,7 @@
 """Template helpers of the web UI."""
 from django import template
 from django.conf import settings
+from django.utils.html import format_html_join
 
 from accounts.roles import is_staff_member, is_taxonomy_admin
 
@@ -82,3 +83,29 @@ def percent_figure(value):
     from ..figures import format_figure
 
     return format_figure("micro_f1", value) if value is not None else "—"
+
+
+# The correction lists: built here rather than by template loops, because a product page
+# prints them for every pending suggestion and their per-option lookups were most of the
+# page's rendering time (docs/benchmarks.md, "Scale", "Sixth pass").
+@register.simple_tag
+def value_options(values):
+    """`<option>`s of a correction's `<select>`: a value's id, shown as "name (alias, …)"."""
+    return format_html_join(
+        "", '<option value="{}">{}{}</option>',
+        ((value.pk, value.name, f" ({', '.join(value.aliases)})" if value.aliases else "") for value in values),
+    )
+
+
+@register.simple_tag
+def value_search_options(values):
+    """`<option>`s of a correction's search list: each value with its aliases as text, then
+    each alias with its value as text, so that typing either finds the value."""
+    return format_html_join(
+        "", '<option value="{}">{}</option>',
+        (
+            option
+            for value in values
+            for option in [(value.name, ", ".join(value.aliases)), *((alias, value.name) for alias in value.aliases)]
+        ),
+    )

@@ -225,20 +225,20 @@ def _next_focus(product_id, acted_on=()):
     return following[0] if following else None
 
 
-def _back(request, product_id, acted_on=(), focus=None, affected=None):
-    """The answer to an action: back to the product, focused on the next pending suggestion
-    after those acted on (or on `focus`); JSON with the page's new parts for the script."""
+def _back(request, product, acted_on=(), focus=None, affected=None):
+    """The answer to an action on `product` (as the action's view read it): back to the
+    product, focused on the next pending suggestion after those acted on (or on `focus`);
+    JSON with the page's new parts for the script."""
     queue_query = _queue_query(request)
     if focus is None:
-        focus = _next_focus(product_id, acted_on)
+        focus = _next_focus(product.pk, acted_on)
     if _wants_json(request):
-        return _json_answer(request, product_id, queue_query, focus, affected)
+        return _json_answer(request, product, queue_query, focus, affected)
     params = {"focus": focus} if focus else {}
-    return redirect(product_url(product_id, queue_query, **params))
+    return redirect(product_url(product.pk, queue_query, **params))
 
 
-def _json_answer(request, product_id, queue_query, focus, affected):
-    product = _product_or_404(request, product_id)
+def _json_answer(request, product, queue_query, focus, affected):
     context = _review_context(request, product, _suggestions(product), queue_query)
     context["request"] = request
     parts = {
@@ -247,7 +247,7 @@ def _json_answer(request, product_id, queue_query, focus, affected):
     }
     return JsonResponse(
         {
-            "product_id": product_id,
+            "product_id": product.pk,
             "focus": focus,
             "pending_count": context["pending_count"],
             "parts": parts,
@@ -288,7 +288,7 @@ def _describe(decision):
 @login_required
 @require_POST
 def decide(request, pk, suggestion_id, action):
-    _product_or_404(request, pk)
+    product = _product_or_404(request, pk)
     if not Suggestion.objects.filter(pk=suggestion_id, product_id=pk).exists():
         raise Http404
     if action == "correct":
@@ -300,45 +300,45 @@ def decide(request, pk, suggestion_id, action):
         if value_id is None and not value_name:
             # The list starts on an empty choice: Enter alone must not correct to its first value.
             messages.error(request, _("Choose the value to use instead."))
-            return _back(request, pk, focus=suggestion_id)
+            return _back(request, product, focus=suggestion_id)
         run = lambda: review.correct(request.user, suggestion_id, value_id, value_name=value_name or None)  # noqa: E731
     else:
         run = lambda: getattr(review, action)(request.user, suggestion_id)  # noqa: E731
     decision, refused = _run(request, run)
     if not refused:
         messages.success(request, _describe(decision))
-    return _back(request, pk, [suggestion_id])
+    return _back(request, product, [suggestion_id])
 
 
 @login_required
 @require_POST
 def accept_above(request, pk):
-    _product_or_404(request, pk)
+    product = _product_or_404(request, pk)
     form = AcceptAboveForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
-        return _back(request, pk)
+        return _back(request, product)
     # The score the target precision became (or the minimum confidence given).
     result, refused = _run(request, lambda: review.accept_above(request.user, pk, form.cleaned_data["score"]))
     if refused:
-        return _back(request, pk)
+        return _back(request, product)
     messages.success(
         request,
         _("Accepted %(count)d suggestions with confidence at least %(score).2f.")
         % {"count": len(result), "score": form.cleaned_data["score"]},
     )
-    return _back(request, pk, [decision.suggestion_id for decision in result])
+    return _back(request, product, [decision.suggestion_id for decision in result])
 
 
 @login_required
 @require_POST
 def reject_rest(request, pk, attribute_id):
-    _product_or_404(request, pk)
+    product = _product_or_404(request, pk)
     result, refused = _run(request, lambda: review.reject_rest(request.user, pk, attribute_id))
     if refused:
-        return _back(request, pk)
+        return _back(request, product)
     messages.success(request, _("Rejected %(count)d remaining suggestions.") % {"count": len(result)})
-    return _back(request, pk, [decision.suggestion_id for decision in result])
+    return _back(request, product, [decision.suggestion_id for decision in result])
 
 
 @login_required
@@ -351,7 +351,7 @@ def undo(request, pk):
     restored = review.undo_last(request.user)
     if not restored:
         messages.info(request, _("There is no decision to undo."))
-        return _back(request, pk)
+        return _back(request, product)
     where = restored[0].product
     elsewhere = where.pk != product.pk
     if len(restored) == 1:
@@ -371,7 +371,7 @@ def undo(request, pk):
     if elsewhere and not _wants_json(request):
         return redirect(affected["url"])
     # Focus the (first) suggestion that is pending again, the one the seller wants to see.
-    return _back(request, pk, focus=restored[0].pk if not elsewhere else None, affected=affected)
+    return _back(request, product, focus=restored[0].pk if not elsewhere else None, affected=affected)
 
 
 @login_required

@@ -229,6 +229,17 @@ def test_the_correction_list_starts_on_an_empty_choice_which_is_refused(alice_br
     assert data["focus"] == s["26"].pk and Suggestion.objects.get(pk=s["26"].pk).status == "pending"
 
 
+def test_the_correction_list_names_each_other_value_with_its_aliases(alice_browser, sneaker, sneaker_suggestions, taxonomy):
+    s = sneaker_suggestions
+    page = alice_browser.get(url("product", sneaker.pk)).content.decode()
+    select = page.split(f'id="correct-{s["blue"].pk}" class="correct-choice">')[1].split("</select>")[0]
+    black, red = taxonomy.value("Color", "black").pk, taxonomy.value("Color", "red").pk
+    # the suggested value itself is no correction; an alias is shown beside its value
+    assert select.split("</option>", 1)[1].strip() == (
+        f'<option value="{black}">black</option><option value="{red}">red (coral, 赤)</option>'
+    )
+
+
 def test_the_search_box_list_offers_the_aliases(alice_browser, sneaker, sneaker_suggestions, many_colours):
     page = alice_browser.get(url("product", sneaker.pk)).content.decode()
     assert '<option value="Tint 007">shade 007</option>' in page
