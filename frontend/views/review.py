@@ -66,11 +66,13 @@ def product_url(product_id, queue_query="", **params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
+# The order of a product page's cards: by attribute, the most confident first.
+SUGGESTION_ORDER = ("value__attribute__name", "-score", "id")
+
+
 def _suggestions(product):
     return list(
-        Suggestion.objects.filter(product=product)
-        .select_related("value__attribute", "model_version")
-        .order_by("value__attribute__name", "-score", "id")
+        Suggestion.objects.filter(product=product).select_related("value__attribute", "model_version").order_by(*SUGGESTION_ORDER)
     )
 
 
@@ -126,7 +128,7 @@ def product(request, pk):
                 product_url(next_id, queue_query, **{"pass": review_pass.pass_id(request, queue_query)})
                 if next_id else ""
             ),
-            "review_state": _review_state(suggestions),
+            "review_state": _review_state((s.pk, s.status) for s in suggestions),
             # A page rendered for a prefetch has not been seen yet: its script says when it is.
             "prefetched": prefetch,
         }
@@ -146,9 +148,10 @@ def _from_queue_page(request, referer):
     return parts.netloc == request.get_host() and parts.path == reverse("frontend:queue")
 
 
-def _review_state(suggestions):
-    """A short token of the suggestions' statuses: a page prefetched before they changed is stale."""
-    text = ",".join(f"{s.pk}:{s.status}" for s in sorted(suggestions, key=lambda s: s.pk))
+def _review_state(statuses):
+    """A short token of the suggestions' statuses, (id, status) pairs: a page prefetched
+    before they changed is stale."""
+    text = ",".join(f"{pk}:{status}" for pk, status in sorted(statuses))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -169,7 +172,9 @@ def seen(request, pk):
     )
     return JsonResponse(
         {
-            "stale": request.POST.get("state", "") != _review_state(_suggestions(product)),
+            "stale": request.POST.get("state", "") != _review_state(
+                Suggestion.objects.filter(product=product).values_list("pk", "status")
+            ),
             "parts": {"undo_form": undo_form},
         }
     )
@@ -211,13 +216,9 @@ def _grouped(product, suggestions):
     return list(groups.values())
 
 
-def _next_focus(product_id, acted_on=()):
-    """The next pending suggestion after those acted on (wrapping round), or None."""
-    order = list(
-        Suggestion.objects.filter(product_id=product_id)
-        .order_by("value__attribute__name", "-score", "id")
-        .values_list("pk", "status")
-    )
+def _next_focus(order, acted_on=()):
+    """The next pending suggestion after those acted on (wrapping round), or None. `order` is
+    the product's suggestions as (id, status), in the page's order (`_suggestions`)."""
     acted = set(acted_on)
     positions = [index for index, (pk, _status) in enumerate(order) if pk in acted]
     start = max(positions) if positions else -1
@@ -230,16 +231,20 @@ def _back(request, product, acted_on=(), focus=None, affected=None):
     product, focused on the next pending suggestion after those acted on (or on `focus`);
     JSON with the page's new parts for the script."""
     queue_query = _queue_query(request)
-    if focus is None:
-        focus = _next_focus(product.pk, acted_on)
     if _wants_json(request):
-        return _json_answer(request, product, queue_query, focus, affected)
+        suggestions = _suggestions(product)
+        if focus is None:
+            focus = _next_focus([(s.pk, s.status) for s in suggestions], acted_on)
+        return _json_answer(request, product, suggestions, queue_query, focus, affected)
+    if focus is None:
+        order = list(Suggestion.objects.filter(product=product).order_by(*SUGGESTION_ORDER).values_list("pk", "status"))
+        focus = _next_focus(order, acted_on)
     params = {"focus": focus} if focus else {}
     return redirect(product_url(product.pk, queue_query, **params))
 
 
-def _json_answer(request, product, queue_query, focus, affected):
-    context = _review_context(request, product, _suggestions(product), queue_query)
+def _json_answer(request, product, suggestions, queue_query, focus, affected):
+    context = _review_context(request, product, suggestions, queue_query)
     context["request"] = request
     parts = {
         name: render_to_string(f"frontend/_{name}.html", context, request=request)

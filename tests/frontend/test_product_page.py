@@ -319,3 +319,15 @@ def test_a_prefetched_page_is_not_seen_until_its_script_says_so(
     seen = alice_browser.post(url("product_seen", tv.pk), {"queue": "", "state": prefetched.context["review_state"]})
     assert seen.json()["stale"] is False and "undo-form" in seen.json()["parts"]["undo_form"]
     assert alice_browser.get(url("next_product", sneaker.pk))["Location"] == url("queue")
+
+
+def test_a_prefetched_page_whose_suggestions_were_decided_since_is_stale(alice_browser, alices_tv):
+    tv, on_tv = alices_tv
+    prefetched = alice_browser.get(url("product", tv.pk), {"pass": 1}, HTTP_SEC_PURPOSE="prefetch")
+    state = prefetched.context["review_state"]
+    alice_browser.post(url("reject", tv.pk, on_tv.pk), **JSON)  # decided meanwhile (another tab)
+    seen = alice_browser.post(url("product_seen", tv.pk), {"queue": "", "state": state})
+    assert seen.json()["stale"] is True
+    # the page as it is now is not stale
+    fresh = alice_browser.get(url("product", tv.pk)).context["review_state"]
+    assert alice_browser.post(url("product_seen", tv.pk), {"queue": "", "state": fresh}).json()["stale"] is False
