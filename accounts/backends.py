@@ -1,4 +1,5 @@
 """The authentication backend: Django's ModelBackend, refusing sign-ins while locked out."""
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
@@ -33,3 +34,11 @@ class LockoutModelBackend(ModelBackend):
                 for app_label, codename in granted.values_list("content_type__app_label", "codename").distinct()
             }
         return user_obj._perm_cache
+
+    def get_user(self, user_id):
+        """The signed-in user of a request, with their seller: the page header names it."""
+        try:
+            user = get_user_model()._default_manager.select_related("seller").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -1,7 +1,8 @@
-"""Permissions through the site's authentication backend (accounts/backends.py)."""
+"""The site's authentication backend (accounts/backends.py): permissions, the signed-in user."""
 import pytest
 from django.contrib.auth.models import Group, Permission
 
+from accounts.backends import LockoutModelBackend
 from accounts.roles import is_taxonomy_admin
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,12 @@ def test_the_permissions_are_read_in_one_query_and_kept_for_the_request(alice, c
     with django_assert_num_queries(1):
         assert not user.has_perm("taxonomy.change_category")
         assert not user.has_perm("taxonomy.change_attribute")
+
+
+def test_the_signed_in_user_is_read_with_their_seller_and_only_while_active(alice, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        user = LockoutModelBackend().get_user(alice.pk)
+        assert user.seller.slug == alice.seller.slug
+    alice.is_active = False
+    alice.save()
+    assert LockoutModelBackend().get_user(alice.pk) is None
