@@ -6,7 +6,8 @@ that product. Pending suggestions the model no longer makes are withdrawn.
 """
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from catalog.models import DECIDED_STATUSES, ProductLabel, Suggestion, SuggestionStatus
 from taxonomy.relevance import relevance_index
@@ -72,13 +73,13 @@ def _write_suggestions(version, products, wanted, stored, index) -> int:
     relevance index the chunk's predictions were read with."""
     product_ids = [product.pk for product in products]
     with transaction.atomic():
-        # The rows nobody else holds, locked and read with their status as of now.
+        # The rows nobody else holds, locked and read with their status and scores as of now.
         mine = list(
             Suggestion.objects.select_for_update(skip_locked=True).filter(product_id__in=product_ids).values_list(
-                "pk", "product_id", "value_id", "status"
+                "pk", "product_id", "value_id", "status", "score", "threshold", "model_version_id"
             )
         )
-        mine_pks = {pk for pk, _, _, _ in mine}
+        mine_pks = {row[0] for row in mine}
         # Rows someone holds (a decision in progress) are left to that decision. A row created
         # since `stored` was read is either ours now or another write's of the same chunk (a
         # task delivered twice), which the upsert below waits for.
@@ -91,32 +92,70 @@ def _write_suggestions(version, products, wanted, stored, index) -> int:
             labels[product_id].add(value_id)
         # Decided suggestions are never reopened by a re-score: a rejection is final for that
         # product, and an accepted one is already a label.
-        untouchable = busy | {(p, v) for _, p, v, status in mine if status in DECIDED_STATUSES}
-        rows = []
+        untouchable = busy | {(p, v) for _, p, v, status, *_ in mine if status in DECIDED_STATUSES}
+        rows = []  # (product id, seller id, value id, score, threshold), as UPSERT_COLUMNS
         for product in products:
             relevant = index.value_ids(product.category_id)
             for value_id, (score, threshold) in wanted.get(product.pk, {}).items():
                 if value_id in relevant and value_id not in labels[product.pk] and (product.pk, value_id) not in untouchable:
-                    rows.append(
-                        Suggestion(
-                            product_id=product.pk, seller_id=product.seller_id, value_id=value_id, model_version=version,
-                            score=score, threshold=threshold, status=SuggestionStatus.PENDING,
-                        )
-                    )
-        keep = {(row.product_id, row.value_id) for row in rows}
-        stale = [pk for pk, p, v, status in mine if status == SuggestionStatus.PENDING and (p, v) not in keep]
+                    rows.append((product.pk, product.seller_id, value_id, score, threshold))
+        keep = {(product_id, value_id) for product_id, _seller_id, value_id, _score, _threshold in rows}
+        stale = [pk for pk, p, v, status, *_ in mine if status == SuggestionStatus.PENDING and (p, v) not in keep]
         if stale:
             Suggestion.objects.filter(pk__in=stale).update(status=SuggestionStatus.WITHDRAWN)
+        # A pending row that already has this version's score and cut-off is left as it is: a
+        # chunk scored twice (a retry, a redelivery, a re-score after a taxonomy edit that did
+        # not change these products' scores) rewrites nothing, and updated_at keeps its meaning.
+        unchanged = {(p, v, score, threshold) for _, p, v, status, score, threshold, model_version_id in mine
+                     if status == SuggestionStatus.PENDING and model_version_id == version.pk}
+        changed = [row for row in rows if (row[0], row[2], row[3], row[4]) not in unchanged]
         # Existing rows among these are ones this transaction holds, so the upsert waits for
         # nobody; a row that appeared since (the same chunk delivered twice) is updated in turn.
+        _upsert_pending(version, changed)
+    return len(rows)
+
+
+UPSERT_COLUMNS = ("product_id", "seller_id", "value_id", "score", "threshold")
+
+
+def _upsert_pending(version, rows) -> None:
+    """Write these suggestions as pending ones of `version`: new rows inserted, existing ones
+    (same product and value) given the new score, cut-off and version.
+
+    On PostgreSQL one INSERT … SELECT FROM unnest(arrays) … ON CONFLICT: a re-score writes
+    about 3,000 suggestions a chunk, and the ORM's bulk upsert spent a third of the write
+    building model instances and their 24,000 parameters (docs/benchmarks.md, "Scale",
+    "Sixth pass"). Elsewhere (SQLite) the ORM's bulk upsert.
+    """
+    if not rows:
+        return
+    now = timezone.now()  # what auto_now_add and auto_now would set
+    if connection.vendor != "postgresql":
         Suggestion.objects.bulk_create(
-            rows,
+            [
+                Suggestion(**dict(zip(UPSERT_COLUMNS, row, strict=True)), model_version=version,
+                           status=SuggestionStatus.PENDING)
+                for row in rows
+            ],
             update_conflicts=True,
             unique_fields=["product", "value"],
             update_fields=["score", "threshold", "model_version", "status", "updated_at"],
             batch_size=1000,
         )
-    return len(rows)
+        return
+    table = Suggestion._meta.db_table
+    columns = list(zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, seller_id, value_id, score, threshold, model_version_id, status, "
+            "created_at, updated_at) "
+            "SELECT r.product_id, r.seller_id, r.value_id, r.score, r.threshold, %s, %s, %s, %s "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::float8[]) "
+            "AS r(product_id, seller_id, value_id, score, threshold) "
+            "ON CONFLICT (product_id, value_id) DO UPDATE SET score = EXCLUDED.score, threshold = EXCLUDED.threshold, "
+            "model_version_id = EXCLUDED.model_version_id, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
+            [version.pk, SuggestionStatus.PENDING, now, now, *(list(column) for column in columns)],
+        )
 
 
 def withdraw_irrelevant_suggestions() -> int:

@@ -78,17 +78,16 @@ def drop_connection_once_after_writing(monkeypatch, drop):
     """The chunk's suggestions are written, then its connection is lost before the commit."""
     import ml.suggestions
 
-    real = ml.suggestions.Suggestion.objects.bulk_create
+    real = ml.suggestions._upsert_pending
     dropped = []
 
-    def bulk_create(*args, **kwargs):
-        written = real(*args, **kwargs)
-        if not dropped:
-            dropped.append(len(written))
+    def upsert_then_drop(version, rows):
+        real(version, rows)
+        if rows and not dropped:
+            dropped.append(len(rows))
             drop()
-        return written
 
-    monkeypatch.setattr(ml.suggestions.Suggestion.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(ml.suggestions, "_upsert_pending", upsert_then_drop)
     return dropped
 
 

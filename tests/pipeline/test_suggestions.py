@@ -2,6 +2,7 @@ import pytest
 
 from catalog.models import Product, ProductLabel, Suggestion, SuggestionStatus
 from ml import versions
+from ml.suggestions import apply_predictions
 from ml.tasks import score_catalogue, score_products, withdraw_irrelevant
 from taxonomy.models import CategoryAttribute
 from taxonomy.relevance import relevant_value_ids
@@ -134,3 +135,44 @@ def test_a_products_suggestions_do_not_depend_on_the_chunk_it_is_scored_in(activ
     assert set(alone) == set(together)
     # fp32 scores move only in the last digits with the batch's shape
     assert all(abs(alone[key] - together[key]) < 1e-4 for key in alone)
+
+
+def _predictions_of(suggestions, score):
+    """Predictions (ml.xmc's format) that suggest these rows' labels again, each at `score`."""
+    by_product = {}
+    for suggestion in suggestions:
+        pair = [suggestion.value.attribute.name, suggestion.value.name]
+        entry = by_product.setdefault(suggestion.product_id, {"id": str(suggestion.product_id), "scores": [], "predicted": []})
+        entry["scores"].append([*pair, score])
+        entry["predicted"].append(pair)
+    return list(by_product.values())
+
+
+def test_a_new_version_rescores_the_pending_suggestions_in_place(active_version, registered_version, catalogue):
+    newer = registered_version("newer")
+    pending = list(Suggestion.objects.filter(status=SuggestionStatus.PENDING).select_related("value__attribute")[:5])
+    products = list(Product.objects.filter(pk__in={s.product_id for s in pending}))
+
+    written = apply_predictions(newer, products, _predictions_of(pending, 0.777), thresholds=(0.3, {}))
+
+    rows = Suggestion.objects.filter(product__in=products, status=SuggestionStatus.PENDING)
+    # the same rows (no new ids), each with the new version's score and cut-off
+    assert written == rows.count()
+    assert set(rows.values_list("pk", flat=True)) == {s.pk for s in pending}
+    assert set(rows.values_list("score", "threshold", "model_version_id")) == {(0.777, 0.3, newer.pk)}
+
+
+def test_a_chunk_scored_again_with_the_same_scores_rewrites_no_row(active_version, registered_version, catalogue):
+    newer = registered_version("newer")
+    pending = list(Suggestion.objects.filter(status=SuggestionStatus.PENDING).select_related("value__attribute")[:5])
+    products = list(Product.objects.filter(pk__in={s.product_id for s in pending}))
+    apply_predictions(newer, products, _predictions_of(pending, 0.6), thresholds=(0.3, {}))
+    before = dict(Suggestion.objects.filter(product__in=products).values_list("pk", "updated_at"))
+
+    again = apply_predictions(newer, products, _predictions_of(pending, 0.6), thresholds=(0.3, {}))
+
+    assert again == len(pending)
+    assert dict(Suggestion.objects.filter(product__in=products).values_list("pk", "updated_at")) == before
+    # a score that did change is written
+    apply_predictions(newer, products, _predictions_of(pending[:1], 0.61), thresholds=(0.3, {}))
+    assert Suggestion.objects.get(pk=pending[0].pk).updated_at > before[pending[0].pk]
