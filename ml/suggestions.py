@@ -124,7 +124,7 @@ def _upsert_pending(version, rows) -> None:
 
     On PostgreSQL one INSERT … SELECT FROM unnest(arrays) … ON CONFLICT: a re-score writes
     about 3,000 suggestions a chunk, and the ORM's bulk upsert spent a third of the write
-    building model instances and their 24,000 parameters (docs/benchmarks.md, "Scale",
+    building model instances and their 27,000 parameters (docs/benchmarks.md, "Scale",
     "Sixth pass"). Elsewhere (SQLite) the ORM's bulk upsert.
     """
     if not rows:
