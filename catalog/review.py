@@ -40,8 +40,9 @@ def _suggestion_visibility(user, through="") -> Q:
 
 
 def _locked(queryset):
-    # Only the suggestion rows are locked (`of=("self",)`), not the joined product or value.
-    return queryset.select_for_update(of=("self",)).select_related("product", "value")
+    # Only the suggestion rows are locked (`of=("self",)`), not the joined product, value or
+    # attribute (read with them: the page names the decision's attribute and value).
+    return queryset.select_for_update(of=("self",)).select_related("product", "value__attribute")
 
 
 def _lock_pending(user, suggestion_id) -> Suggestion:

@@ -76,8 +76,9 @@ def _suggestions(product):
     )
 
 
-def _review_context(request, product, suggestions, queue_query):
-    """What the product page's changing parts show: the cards, the labels, the undo button."""
+def _review_context(request, product, suggestions, queue_query, last_decision=None):
+    """What the product page's changing parts show: the cards, the labels, the undo button
+    (for `last_decision`, the seller's newest decision, read here when not given)."""
     pending_count = sum(s.status == SuggestionStatus.PENDING for s in suggestions)
     return {
         "product": product,
@@ -88,7 +89,7 @@ def _review_context(request, product, suggestions, queue_query):
             .order_by("value__attribute__name", "value__name")
         ),
         "pending_count": pending_count,
-        "last_decision": review.last_decision(request.user),
+        "last_decision": last_decision or review.last_decision(request.user),
         "queue_query": queue_query,
     }
 
@@ -226,16 +227,17 @@ def _next_focus(order, acted_on=()):
     return following[0] if following else None
 
 
-def _back(request, product, acted_on=(), focus=None, affected=None):
+def _back(request, product, acted_on=(), focus=None, affected=None, decided=None):
     """The answer to an action on `product` (as the action's view read it): back to the
     product, focused on the next pending suggestion after those acted on (or on `focus`);
-    JSON with the page's new parts for the script."""
+    JSON with the page's new parts for the script. `decided` is the decision the action just
+    made, if one: the newest the seller may undo, so the undo button names it unread."""
     queue_query = _queue_query(request)
     if _wants_json(request):
         suggestions = _suggestions(product)
         if focus is None:
             focus = _next_focus([(s.pk, s.status) for s in suggestions], acted_on)
-        return _json_answer(request, product, suggestions, queue_query, focus, affected)
+        return _json_answer(request, product, suggestions, queue_query, focus, affected, decided)
     if focus is None:
         order = list(Suggestion.objects.filter(product=product).order_by(*SUGGESTION_ORDER).values_list("pk", "status"))
         focus = _next_focus(order, acted_on)
@@ -243,8 +245,8 @@ def _back(request, product, acted_on=(), focus=None, affected=None):
     return redirect(product_url(product.pk, queue_query, **params))
 
 
-def _json_answer(request, product, suggestions, queue_query, focus, affected):
-    context = _review_context(request, product, suggestions, queue_query)
+def _json_answer(request, product, suggestions, queue_query, focus, affected, decided):
+    context = _review_context(request, product, suggestions, queue_query, last_decision=decided)
     context["request"] = request
     parts = {
         name: render_to_string(f"frontend/_{name}.html", context, request=request)
@@ -312,7 +314,7 @@ def decide(request, pk, suggestion_id, action):
     decision, refused = _run(request, run)
     if not refused:
         messages.success(request, _describe(decision))
-    return _back(request, product, [suggestion_id])
+    return _back(request, product, [suggestion_id], decided=decision)
 
 
 @login_required

@@ -331,3 +331,17 @@ def test_a_prefetched_page_whose_suggestions_were_decided_since_is_stale(alice_b
     # the page as it is now is not stale
     fresh = alice_browser.get(url("product", tv.pk)).context["review_state"]
     assert alice_browser.post(url("product_seen", tv.pk), {"queue": "", "state": fresh}).json()["stale"] is False
+
+
+def test_a_decisions_answer_names_it_on_the_undo_button_reading_it_once(
+        alice_browser, sneaker, sneaker_suggestions, django_assert_max_num_queries):
+    s = sneaker_suggestions
+    alice_browser.post(url("reject", sneaker.pk, s["blue"].pk), **JSON)
+    with django_assert_max_num_queries(20) as queries:
+        data = alice_browser.post(url("accept", sneaker.pk, s["red"].pk), **JSON).json()
+    assert 'title="Undo accepting Color: red"' in data["parts"]["undo_form"]
+    # the decision just made is the one to undo: the newest-decision query is not run again
+    assert not [q for q in queries.captured_queries if "ORDER BY" in q["sql"] and '"catalog_decision"."created_at" DESC' in q["sql"]]
+    # and after an undo, the button names the decision before it, read from the database
+    data = alice_browser.post(url("undo", sneaker.pk), **JSON).json()
+    assert 'title="Undo rejecting Color: blue"' in data["parts"]["undo_form"]
