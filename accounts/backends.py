@@ -26,9 +26,10 @@ class LockoutModelBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            granted = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            if user_obj.is_superuser:
-                granted = Permission.objects.all()
+            granted = (
+                Permission.objects.all() if user_obj.is_superuser
+                else Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            )
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
                 for app_label, codename in granted.values_list("content_type__app_label", "codename").distinct()

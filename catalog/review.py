@@ -212,6 +212,7 @@ UNDO_DEPTH = 20
 
 
 def _undoable(user, product_id=None):
+    """`user`'s decisions that may still be undone, newest first."""
     mine = Decision.objects.filter(user=user)
     if product_id is not None:
         mine = mine.filter(suggestion__product_id=product_id)
@@ -225,7 +226,7 @@ def _undoable(user, product_id=None):
     standing = mine.filter(_suggestion_visibility(user, through="suggestion__"), undone_at__isnull=True)
     if cutoff:
         standing = standing.filter(created_at__gte=cutoff[0])
-    return standing
+    return standing.order_by("-created_at", "-id")
 
 
 def last_decision(user, product_id=None):
@@ -240,12 +241,7 @@ def last_decision(user, product_id=None):
     Every product page and decision asks for this, and each table more in the join cost
     PostgreSQL about half a millisecond more to plan (docs/benchmarks.md, "Scale", "Sixth pass").
     """
-    return (
-        _undoable(user, product_id)
-        .select_related("suggestion__value__attribute")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    return _undoable(user, product_id).select_related("suggestion__value__attribute").first()
 
 
 def undo_last(user, product_id=None) -> list[Suggestion]:
@@ -259,9 +255,7 @@ def undo_last(user, product_id=None) -> list[Suggestion]:
     had before the decision stays. The decisions are marked undone (by `user`, now), not deleted.
     """
     with transaction.atomic():
-        latest = _undoable(user, product_id).order_by("-created_at", "-id").values_list(
-            "created_at", "suggestion__product_id"
-        ).first()
+        latest = _undoable(user, product_id).values_list("created_at", "suggestion__product_id").first()
         if latest is None:
             return []
         created_at, decided_product_id = latest

@@ -129,7 +129,6 @@ def _upsert_pending(version, rows) -> None:
     """
     if not rows:
         return
-    now = timezone.now()  # what auto_now_add and auto_now would set
     if connection.vendor != "postgresql":
         Suggestion.objects.bulk_create(
             [
@@ -144,6 +143,7 @@ def _upsert_pending(version, rows) -> None:
         )
         return
     table = Suggestion._meta.db_table
+    now = timezone.now()  # what auto_now_add and auto_now would set
     columns = list(zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
