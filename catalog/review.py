@@ -45,8 +45,11 @@ def _locked(queryset):
     return queryset.select_for_update(of=("self",)).select_related("product", "value__attribute")
 
 
-def _lock_pending(user, suggestion_id) -> Suggestion:
-    suggestion = _locked(visible_suggestions(user)).get(pk=suggestion_id)
+def _lock_pending(user, suggestion_id, product_id=None) -> Suggestion:
+    """The pending suggestion, locked; `product_id` (a page's product) narrows the lookup, so a
+    suggestion of another product looks as if it did not exist, in the same query."""
+    suggestions = visible_suggestions(user) if product_id is None else visible_suggestions(user).filter(product_id=product_id)
+    suggestion = _locked(suggestions).get(pk=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
         raise ValidationError(
             _("This suggestion has already been decided; undo that decision first to change it."),
@@ -77,28 +80,34 @@ def _record(user, suggestion, action, corrected_value=None) -> Decision:
 
 def _accept(user, suggestion) -> Decision:
     decision = _record(user, suggestion, DecisionAction.ACCEPT)
-    ProductLabel.objects.get_or_create(
-        product_id=suggestion.product_id,
-        value_id=suggestion.value_id,
-        defaults={"source": LabelSource.SUGGESTION, "created_by": user},
-    )
+    _add_label(suggestion.product_id, suggestion.value_id, LabelSource.SUGGESTION, user)
     return decision
+
+
+def _add_label(product_id, value_id, source, user) -> None:
+    """The product carries the value from now on; a label it already has stays as it was (its
+    source and age: undo removes only labels no older than the decision). One INSERT … ON
+    CONFLICT DO NOTHING, where get_or_create took a read, a savepoint and its release too."""
+    ProductLabel.objects.bulk_create(
+        [ProductLabel(product_id=product_id, value_id=value_id, source=source, created_by=user)], ignore_conflicts=True
+    )
 
 
 def _reject(user, suggestion) -> Decision:
     return _record(user, suggestion, DecisionAction.REJECT)
 
 
-def accept(user, suggestion_id) -> Decision:
-    """The product carries the suggested value: it becomes a label (source "suggestion")."""
+def accept(user, suggestion_id, *, product_id=None) -> Decision:
+    """The product carries the suggested value: it becomes a label (source "suggestion").
+    With `product_id`, a suggestion of another product is not found."""
     with transaction.atomic():
-        return _accept(user, _lock_pending(user, suggestion_id))
+        return _accept(user, _lock_pending(user, suggestion_id, product_id))
 
 
-def reject(user, suggestion_id) -> Decision:
+def reject(user, suggestion_id, *, product_id=None) -> Decision:
     """The product does not carry the suggested value (an explicit negative for training)."""
     with transaction.atomic():
-        return _reject(user, _lock_pending(user, suggestion_id))
+        return _reject(user, _lock_pending(user, suggestion_id, product_id))
 
 
 def allowed_values(category_id, attribute_ids):
@@ -120,7 +129,7 @@ def correction_choices(suggestion):
     return allowed_values(suggestion.product.category_id, [suggestion.value.attribute_id]).exclude(pk=suggestion.value_id)
 
 
-def correct(user, suggestion_id, value_id=None, *, value_name=None) -> Decision:
+def correct(user, suggestion_id, value_id=None, *, value_name=None, product_id=None) -> Decision:
     """The product carries another value of the same attribute instead of the suggested one.
 
     The value is given by id, or by name (`value_name`: its name or one of its aliases, after
@@ -129,12 +138,10 @@ def correct(user, suggestion_id, value_id=None, *, value_name=None) -> Decision:
     corrected (for training, a negative for the suggested value).
     """
     with transaction.atomic():
-        suggestion = _lock_pending(user, suggestion_id)
+        suggestion = _lock_pending(user, suggestion_id, product_id)
         value = _chosen_correction(suggestion, value_id, value_name)
         decision = _record(user, suggestion, DecisionAction.CORRECT, corrected_value=value)
-        ProductLabel.objects.get_or_create(
-            product_id=suggestion.product_id, value=value, defaults={"source": LabelSource.SELLER, "created_by": user}
-        )
+        _add_label(suggestion.product_id, value.pk, LabelSource.SELLER, user)
         return decision
 
 

@@ -296,8 +296,8 @@ def _describe(decision):
 @require_POST
 def decide(request, pk, suggestion_id, action):
     product = _product_or_404(request, pk)
-    if not Suggestion.objects.filter(pk=suggestion_id, product_id=pk).exists():
-        raise Http404
+    # The suggestion is looked up within this product by the action itself (`product_id`): one
+    # of another product is a 404, as if it did not exist.
     if action == "correct":
         value_name = request.POST.get("value_name", "").strip()
         try:
@@ -305,12 +305,16 @@ def decide(request, pk, suggestion_id, action):
         except ValueError:
             value_id = None
         if value_id is None and not value_name:
+            if not Suggestion.objects.filter(pk=suggestion_id, product_id=pk).exists():
+                raise Http404
             # The list starts on an empty choice: Enter alone must not correct to its first value.
             messages.error(request, _("Choose the value to use instead."))
             return _back(request, product, focus=suggestion_id)
-        run = lambda: review.correct(request.user, suggestion_id, value_id, value_name=value_name or None)  # noqa: E731
+        run = lambda: review.correct(  # noqa: E731
+            request.user, suggestion_id, value_id, value_name=value_name or None, product_id=pk
+        )
     else:
-        run = lambda: getattr(review, action)(request.user, suggestion_id)  # noqa: E731
+        run = lambda: getattr(review, action)(request.user, suggestion_id, product_id=pk)  # noqa: E731
     decision, refused = _run(request, run)
     if not refused:
         messages.success(request, _describe(decision))

@@ -5,6 +5,7 @@ ValidationError / PermissionDenied messages are shown to the user as they are.
 """
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from ..labels import RUN_STAGE, RUN_STATUS, run_error
 from .access import staff_required
 
 RUNS_PER_PAGE = 50
+FIRST_OVERVIEW_SENT = "zokusei:first-overview-sent"
 
 
 def _runs_page(request, form, status=200):
@@ -220,6 +222,12 @@ def roll_back(request):
 @require_GET
 def overview(request):
     summary = current_overview()
+    if summary is None:
+        # Never summarised and too large to compute here: once per process and 10 minutes
+        # (the page reloads itself meanwhile), the worker computes it; running twice is harmless.
+        if cache.add(FIRST_OVERVIEW_SENT, True, timeout=600):
+            send_on_commit("catalog.tasks.refresh_overview")
+        return render(request, "frontend/overview_pending.html", {"reload_seconds": 15})
     return render(request, "frontend/overview.html", {
         **summary.figures,
         "learning_chart": learning_chart(summary.figures.get("learning")),

@@ -80,3 +80,38 @@ def test_the_learning_chart_puts_each_version_at_the_decisions_its_data_held(cli
     client.force_login(staff)
     page = client.get(reverse("frontend:overview")).content.decode()
     assert 'class="chart learning-chart"' in page and "3 versions, from 0 to 2 decisions" in page
+
+
+def test_a_large_catalogue_never_summarised_is_computed_in_the_background_once(
+    client, staff, sneaker_suggestions, bobs_tv, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from frontend.views.staff import FIRST_OVERVIEW_SENT
+
+    cache.delete(FIRST_OVERVIEW_SENT)
+    monkeypatch.setattr("catalog.overview.COMPUTED_IN_REQUEST_UP_TO", 1)  # 2 products: "large"
+    sent = []
+    monkeypatch.setattr("catalog.tasks.refresh_overview.delay", lambda: sent.append("refresh"))
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(reverse("frontend:overview"))
+        again = client.get(reverse("frontend:overview"))  # its reload, while the worker computes
+
+    assert first.status_code == again.status_code == 200
+    page = first.content.decode()
+    assert "being computed for the first time" in page and 'http-equiv="refresh"' in page
+    assert sent == ["refresh"]  # sent once, not on every reload
+    assert CatalogueSummary.objects.count() == 0  # nothing computed in the request
+
+    refresh_overview()  # the worker
+    ready = client.get(reverse("frontend:overview"))
+    assert ready.context["product_count"] == 2 and "Figures as of" in ready.content.decode()
+    cache.delete(FIRST_OVERVIEW_SENT)
+
+
+def test_a_small_catalogue_never_summarised_is_computed_in_the_request(client, staff, sneaker_suggestions):
+    client.force_login(staff)
+    assert client.get(reverse("frontend:overview")).context["suggestions"]["pending"] == 4
+    assert CatalogueSummary.objects.count() == 1

@@ -269,6 +269,18 @@ def alices_tv(seller_a, taxonomy, model_version):
     return tv, suggest(tv, taxonomy.value("Screen size", "32 inch"), model_version, 0.6)
 
 
+@pytest.mark.parametrize("action, data", [
+    ("accept", {}), ("reject", {}), ("correct", {"value_name": "55 inch"}), ("correct", {}),
+])
+def test_a_sellers_own_suggestion_through_another_products_page_is_404(
+        alice_browser, sneaker, sneaker_suggestions, alices_tv, action, data):
+    _tv, on_tv = alices_tv
+    response = alice_browser.post(url(action, sneaker.pk, on_tv.pk), data, HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert not Decision.objects.exists()
+    assert Suggestion.objects.get(pk=on_tv.pk).status == "pending"
+
+
 def test_undo_on_one_product_takes_back_the_newest_action_made_on_another(
         alice_browser, sneaker, sneaker_suggestions, alices_tv):
     tv, on_tv = alices_tv
