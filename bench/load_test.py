@@ -145,6 +145,9 @@ def read_stats(prefix: str) -> list[dict]:
             "p95_ms": float(row["95%"] or 0),
             "p99_ms": float(row["99%"] or 0),
             "goal_ms": goal_of(row["Name"]),
+            # Not a request: the Locust file's count of decisions refused because a re-score
+            # withdrew the suggestion meanwhile (their requests are in the decide rows).
+            "note": row["Type"] == "NOTE",
         }
         for row in sorted(rows, key=lambda row: row["Name"])
     ]
@@ -270,13 +273,23 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def start_rescoring(model: str, environment: dict, work: Path) -> subprocess.Popen:
+def start_rescoring(model: str, environment: dict, work: Path, torch_threads: int | None = None) -> subprocess.Popen:
     """A Celery worker on the inference queue, then the model registered and activated: the
     catalogue's re-score runs while the reviewers work (`--while-rescoring`)."""
-    worker = start_inference_worker("bench-rescore", env=environment, log=work / "worker.log")
+    purge_scoring_queues(environment)
+    threads = {"OMP_NUM_THREADS": str(torch_threads)} if torch_threads else {}
+    worker = start_inference_worker("bench-rescore", env={**environment, **threads}, log=work / "worker.log")
     subprocess.run([sys.executable, "manage.py", "register_model", str(Path(model).resolve()), "--activate"],
                    cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
     return worker
+
+
+def purge_scoring_queues(environment: dict) -> None:
+    """Drop the messages left on the broker's scoring queues. A re-score is cut short when the
+    load ends, with most of its chunks still queued; the next run's worker would score those
+    (another database's version of the same id) before its own."""
+    subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f", "-Q", "inference,default"],
+                   cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
 
 
 def rescored(url: str) -> tuple[int, int]:
@@ -305,7 +318,11 @@ def main(argv=None):
                              "pages (goal p95 ≤ 500 ms)")
     parser.add_argument("--while-rescoring", metavar="MODEL_DIR",
                         help="activate this model (ml.xmc folder) first, so that a Celery worker re-scores the "
-                             "catalogue on the inference queue while the reviewers work (needs CELERY_BROKER_URL)")
+                             "catalogue on the inference queue while the reviewers work (needs CELERY_BROKER_URL, naming a "
+                             "broker database of its own: the inference and default queues are purged before and after)")
+    parser.add_argument("--rescore-threads", type=int, metavar="N",
+                        help="torch threads of the re-scoring worker (OMP_NUM_THREADS; default: torch's own, one "
+                             "a core): 1 leaves a core to the web server, as a worker on another machine would")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -341,7 +358,7 @@ def main(argv=None):
     try:
         wait_until_up(base, server)
         if args.while_rescoring:
-            worker = start_rescoring(args.while_rescoring, environment, work)
+            worker = start_rescoring(args.while_rescoring, environment, work, args.rescore_threads)
         load_before = os.getloadavg()
         started = time.monotonic()
         lock_waits, cpu = LockWaits(url), CpuUse()
@@ -360,6 +377,7 @@ def main(argv=None):
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=60)
+            purge_scoring_queues(environment)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)
@@ -391,10 +409,13 @@ def main(argv=None):
     for query, count in sorted(lock_waits.statements.items(), key=lambda item: -item[1])[:5]:
         print(f"  waiting ({count}×): {query}")
     print(cpu.summary())
+    rescore = None
     if args.while_rescoring:
         chunks, products = rescored(url)
-        print(f"re-score meanwhile: {chunks} chunks, {products:,} products scored by the worker")
-    requests = sum(row["requests"] for row in stats)
+        rescore = {"chunks": chunks, "products": products, "torch_threads": args.rescore_threads}
+        print(f"re-score meanwhile: {chunks} chunks, {products:,} products scored by the worker "
+              f"({args.rescore_threads or 'default'} torch threads)")
+    requests = sum(row["requests"] for row in stats if not row["note"])
     print(f"{requests} requests ({requests / seconds:.1f}/s), {total_failures} failed; "
           f"{len(missed)} of {sum(row['goal_ms'] is not None for row in stats)} goals not met")
     if args.json:
@@ -403,7 +424,7 @@ def main(argv=None):
             "goals_missed": missed, "load_before": round(load_before[0], 2),
             "load_after": [round(value, 2) for value in load_after], "stats": stats,
             "cpu_seconds": {name: round(seconds, 1) for name, seconds in cpu.by_command.items() if seconds >= 0.1},
-            "cpu_busy_share": round(cpu.busy_share, 3),
+            "cpu_busy_share": round(cpu.busy_share, 3), "rescore": rescore,
         }, ensure_ascii=False, indent=1))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -28,6 +28,9 @@ Requests are named by the seller's size class (large, medium, small: under 100 p
 that the small sellers' queues are compared with the big ones'. A request whose answer is not
 what the page needs (no product link, no suggestion to decide, a JSON answer without its
 parts) is reported as a failure, so "zero errors" means the reviewers could do their work.
+One refusal is not: a decision on a suggestion that a re-score withdrew between the page and
+the key (`--while-rescoring`; the answer says so, with the page's current suggestions). It is
+the right answer, and each is counted on a line of its own, "… withdrawn meanwhile".
 """
 import itertools
 import json
@@ -102,7 +105,12 @@ class ReviewRound(SequentialTaskSet):
             if "parts" not in answer:
                 response.failure("JSON without the page's parts")
                 return None
-            errors = [m["text"] for m in answer.get("messages", []) if m.get("level") == "error"]
+            refusals = [m for m in answer.get("messages", []) if m.get("level") == "error"]
+            if refusals and all(m.get("code") == "withdrawn" for m in refusals):
+                events.request.fire(request_type="NOTE", name=f"[{self.size}] decision withdrawn meanwhile",
+                                    response_time=0, response_length=0, exception=None, context={})
+                return None
+            errors = [m["text"] for m in refusals]
             if errors:
                 response.failure(f"refused: {errors[0]}")
                 return None

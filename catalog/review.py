@@ -50,6 +50,14 @@ def _lock_pending(user, suggestion_id, product_id=None) -> Suggestion:
     suggestion of another product looks as if it did not exist, in the same query."""
     suggestions = visible_suggestions(user) if product_id is None else visible_suggestions(user).filter(product_id=product_id)
     suggestion = _locked(suggestions).get(pk=suggestion_id)
+    if suggestion.status == SuggestionStatus.WITHDRAWN:
+        # A re-score (or a taxonomy edit) took it back while the seller was looking at it:
+        # nobody decided it, and there is nothing to undo.
+        raise ValidationError(
+            _("The model no longer suggests this value: it was withdrawn while you were reviewing "
+              "(a new model version or a taxonomy change). The page now shows the current suggestions."),
+            code="withdrawn",
+        )
     if suggestion.status != SuggestionStatus.PENDING:
         raise ValidationError(
             _("This suggestion has already been decided; undo that decision first to change it."),

@@ -102,7 +102,7 @@ def _write_suggestions(version, products, wanted, stored, index) -> int:
         keep = {(product_id, value_id) for product_id, _seller_id, value_id, _score, _threshold in rows}
         stale = [pk for pk, p, v, status, *_ in mine if status == SuggestionStatus.PENDING and (p, v) not in keep]
         if stale:
-            Suggestion.objects.filter(pk__in=stale).update(status=SuggestionStatus.WITHDRAWN)
+            Suggestion.objects.filter(pk__in=stale).update(status=SuggestionStatus.WITHDRAWN, updated_at=timezone.now())
         # A pending row that already has this version's score and cut-off is left as it is: a
         # chunk scored twice (a retry, a redelivery, a re-score after a taxonomy edit that did
         # not change these products' scores) rewrites nothing, and updated_at keeps its meaning.
@@ -172,7 +172,7 @@ def withdraw_irrelevant_suggestions() -> int:
         withdrawn += (
             Suggestion.objects.filter(status=SuggestionStatus.PENDING, product__category_id=category_id)
             .exclude(value_id__in=list(relevant))
-            .update(status=SuggestionStatus.WITHDRAWN)
+            .update(status=SuggestionStatus.WITHDRAWN, updated_at=timezone.now())
         )
     return withdrawn
 

@@ -8,6 +8,11 @@ import sys
 from pathlib import Path
 
 JA = {
+    # The staff overview while its first figures are computed; a decision on a withdrawn suggestion.
+    "The figures of this catalogue are being computed for the first time, in the background; on a large catalogue that takes a minute or so. This page reloads itself every %(seconds)s seconds until they are ready.":
+        "このカタログの集計を初めてバックグラウンドで計算しています。大きなカタログでは1分ほどかかります。集計ができるまで、このページは %(seconds)s 秒ごとに再読み込みされます。",
+    "The model no longer suggests this value: it was withdrawn while you were reviewing (a new model version or a taxonomy change). The page now shows the current suggestions.":
+        "モデルはこの値をもう提案していません。確認中に取り下げられました（新しいモデルバージョンまたはタクソノミーの変更）。ページには現在の提案を表示しています。",
     # Activation: scoring progress, the warning about a worse version, the preview.
     "scoring chunk": "スコアリングの塊",
     "scoring chunks": "スコアリングの塊",

@@ -258,7 +258,9 @@ def _json_answer(request, product, suggestions, queue_query, focus, affected, de
             "focus": focus,
             "pending_count": context["pending_count"],
             "parts": parts,
-            "messages": [{"level": m.level_tag, "text": str(m)} for m in messages.get_messages(request)],
+            # `code` names why an action was refused ("not_pending", "withdrawn"), if it was.
+            "messages": [{"level": m.level_tag, "text": str(m), "code": m.extra_tags or None}
+                         for m in messages.get_messages(request)],
             # Undo on another product than the one shown: where it happened, to link to it.
             "affected": affected,
         }
@@ -275,7 +277,8 @@ def _run(request, action):
     except ObjectDoesNotExist:
         raise Http404 from None
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        # The refusal's code travels with the message, for the JSON answer (`code`).
+        messages.error(request, " ".join(error.messages), extra_tags=getattr(error, "code", None) or "")
         return None, True
 
 

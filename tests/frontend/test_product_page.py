@@ -201,7 +201,7 @@ def test_a_decision_asked_for_json_answers_the_updated_parts_of_the_page(alice_b
     assert response.status_code == 200
     data = response.json()
     assert (data["product_id"], data["focus"], data["pending_count"]) == (sneaker.pk, s["blue"].pk, 3)
-    assert data["messages"] == [{"level": "success", "text": "Accepted Color: red."}]
+    assert data["messages"] == [{"level": "success", "text": "Accepted Color: red.", "code": None}]
     assert f'id="s-{s["red"].pk}"' in data["parts"]["suggestion_groups"]
     assert "status-accepted" in data["parts"]["suggestion_groups"]
     assert "red" in data["parts"]["labels"] and "3 to review" in data["parts"]["pending_count"]
@@ -219,13 +219,38 @@ def test_a_refusal_asked_for_json_is_a_message_and_keeps_the_suggestion(alice_br
     assert alice_browser.post(url("accept", sneaker.pk, 10**9), **JSON).status_code == 404
 
 
+@pytest.mark.parametrize("action, data", [("accept", {}), ("reject", {}), ("correct", {"value_name": "blue"})])
+def test_a_decision_on_a_suggestion_withdrawn_meanwhile_is_refused_as_withdrawn(
+        alice_browser, sneaker, sneaker_suggestions, action, data):
+    # The page showed red pending; a re-score withdrew it before the key was pressed.
+    red = sneaker_suggestions["red"]
+    Suggestion.objects.filter(pk=red.pk).update(status="withdrawn")
+
+    answer = alice_browser.post(url(action, sneaker.pk, red.pk), data, **JSON).json()
+
+    [message] = answer["messages"]
+    assert (message["level"], message["code"]) == ("error", "withdrawn")
+    assert "no longer suggests this value" in message["text"] and "undo" not in message["text"]
+    # the answer's cards show it as it is now: withdrawn, with nothing left to press
+    card = answer["parts"]["suggestion_groups"].split(f'id="s-{red.pk}"')[1].split("</li>")[0]
+    assert 'data-status="withdrawn"' in card and "<form" not in card
+    assert Suggestion.objects.get(pk=red.pk).status == "withdrawn" and not Decision.objects.exists()
+
+
+def test_a_refusal_names_its_reason_in_the_json_answer(alice_browser, sneaker, sneaker_suggestions):
+    red = sneaker_suggestions["red"]
+    alice_browser.post(url("reject", sneaker.pk, red.pk), **JSON)
+    [message] = alice_browser.post(url("accept", sneaker.pk, red.pk), **JSON).json()["messages"]
+    assert message["code"] == "not_pending"
+
+
 def test_the_correction_list_starts_on_an_empty_choice_which_is_refused(alice_browser, sneaker, sneaker_suggestions):
     s = sneaker_suggestions
     page = alice_browser.get(url("product", sneaker.pk)).content.decode()
     select = page.split(f'id="correct-{s["26"].pk}" class="correct-choice">')[1]
     assert select.lstrip().startswith('<option value="" selected>')
     data = alice_browser.post(url("correct", sneaker.pk, s["26"].pk), {"value": ""}, **JSON).json()
-    assert data["messages"] == [{"level": "error", "text": "Choose the value to use instead."}]
+    assert data["messages"] == [{"level": "error", "text": "Choose the value to use instead.", "code": None}]
     assert data["focus"] == s["26"].pk and Suggestion.objects.get(pk=s["26"].pk).status == "pending"
 
 

@@ -59,6 +59,8 @@ def test_a_rescore_skips_the_suggestion_a_seller_is_deciding_instead_of_waiting(
     assert stored[blue.pk] == (SuggestionStatus.PENDING, 0.7)
     assert stored[sneaker_suggestions["26"].pk][0] == SuggestionStatus.WITHDRAWN
     assert stored[sneaker_suggestions["25"].pk][0] == SuggestionStatus.WITHDRAWN
+    withdrawn_at = Suggestion.objects.get(pk=sneaker_suggestions["26"].pk).updated_at
+    assert withdrawn_at > sneaker_suggestions["26"].updated_at  # stamped when the re-score withdrew it
     # The seller's decision goes through afterwards as usual.
     review.accept(alice, red.pk)
     assert Suggestion.objects.get(pk=red.pk).status == SuggestionStatus.ACCEPTED

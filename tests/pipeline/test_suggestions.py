@@ -43,12 +43,17 @@ def test_it_withdraws_pending_suggestions_the_taxonomy_no_longer_allows(active_v
     pending = Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="画面サイズ")
     assert pending.exists()
 
+    ids = list(pending.values_list("pk", flat=True))
+    before = max(Suggestion.objects.filter(pk__in=ids).values_list("updated_at", flat=True))
+
     # when the admin removes the attribute from the category
     CategoryAttribute.objects.get(category=catalogue.tvs, attribute__name="画面サイズ").delete()
     withdraw_irrelevant()
 
-    # then none of them is pending any more; other suggestions are untouched
+    # then none of them is pending any more, each stamped with when it was withdrawn; other
+    # suggestions are untouched
     assert not pending.exists()
+    assert all(stamp > before for stamp in Suggestion.objects.filter(pk__in=ids).values_list("updated_at", flat=True))
     assert Suggestion.objects.filter(status=SuggestionStatus.PENDING, value__attribute__name="カラー").exists()
 
 
