@@ -61,6 +61,10 @@ def main(argv=None):
 
     django.setup()
     from django.db import connection
+
+    from config.web_queries import use_serial_queries
+
+    use_serial_queries()  # as config/wsgi.py does for gunicorn's workers
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
