@@ -96,7 +96,9 @@ NEGATIVE_STATUSES = (SuggestionStatus.REJECTED, SuggestionStatus.CORRECTED)
 class Suggestion(models.Model):
     """A label the model suggests for a product; one row per (product, label)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="suggestions")
+    # No index of its own: (product, value) and (product, status) lead with it already, and
+    # each index more costs every re-score's writes (docs/benchmarks.md, "Sixth pass").
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="suggestions", db_index=False)
     # The product's seller, copied (products never move to another seller: the API refuses it,
     # the admin shows it read-only), so that a seller's queue is one range of the
     # seller-led indexes below. Through the product join, a seller with 2% of the catalogue
@@ -129,6 +131,9 @@ class Suggestion(models.Model):
             models.Index(F("seller"), F("status"), F("score").desc(), F("id"), name="suggestion_seller_confidence"),
             models.Index(F("status"), Abs(F("score") - F("threshold")), F("id"), name="suggestion_margin"),
             models.Index(F("status"), F("score").desc(), F("id"), name="suggestion_confidence"),
+            # The queue's count of a seller's products with pending suggestions, up to its cap:
+            # the first 1,001 distinct product ids of one range (frontend/queue.py totals).
+            models.Index(fields=["seller", "status", "product"], name="suggestion_seller_product"),
         ]
 
     def __str__(self):
