@@ -18,6 +18,9 @@ from .signals import send_products_changed
 class SellerAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "product_count")
     search_fields = ("slug", "name")
+    # Stated here: the product count's GROUP BY sets the model's own ordering aside, and the
+    # list's pages would then come in no stable order.
+    ordering = ("slug",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_total=Count("products"))
