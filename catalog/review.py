@@ -48,7 +48,9 @@ def _locked(queryset):
 def _lock_pending(user, suggestion_id, product_id=None) -> Suggestion:
     """The pending suggestion, locked; `product_id` (a page's product) narrows the lookup, so a
     suggestion of another product looks as if it did not exist, in the same query."""
-    suggestions = visible_suggestions(user) if product_id is None else visible_suggestions(user).filter(product_id=product_id)
+    suggestions = visible_suggestions(user)
+    if product_id is not None:
+        suggestions = suggestions.filter(product_id=product_id)
     suggestion = _locked(suggestions).get(pk=suggestion_id)
     if suggestion.status == SuggestionStatus.WITHDRAWN:
         # A re-score (or a taxonomy edit) took it back while the seller was looking at it:
